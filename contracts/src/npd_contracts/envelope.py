@@ -1,0 +1,117 @@
+"""CloudEvents 1.0 in Kafka binary content mode: attributes in `ce_*` headers, data as the JSON value.
+
+Pure functions from an `Envelope` to Kafka's key, value and headers and back, so any CloudEvents SDK
+can read our topics and our consumers can read theirs.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from pydantic import ValidationError
+
+from npd_contracts.base import EventData
+from npd_contracts.catalogue import UnknownEventType, event_class
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+
+Headers = list[tuple[str, bytes]]
+
+
+class MalformedEvent(ValueError):
+    """A Kafka record that is not a valid event of our catalogue; the message says why."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    data: EventData
+    source: str
+    id: str = field(default_factory=lambda: str(uuid4()))
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def type(self) -> str:
+        return self.data.TYPE
+
+    @property
+    def subject(self) -> str:
+        return self.data.subject
+
+    @property
+    def topic(self) -> str:
+        return self.data.TOPIC.name
+
+
+def encode_headers(*, id: str, source: str, type: str, time: datetime, subject: str) -> Headers:
+    return [
+        ("ce_specversion", SPEC_VERSION.encode()),
+        ("ce_id", id.encode()),
+        ("ce_source", source.encode()),
+        ("ce_type", type.encode()),
+        ("ce_time", time.isoformat().encode()),
+        ("ce_subject", subject.encode()),
+        ("content-type", CONTENT_TYPE.encode()),
+    ]
+
+
+def encode(envelope: Envelope) -> tuple[bytes, bytes, Headers]:
+    """Key, value and headers of the Kafka record carrying this event."""
+    headers = encode_headers(
+        id=envelope.id,
+        source=envelope.source,
+        type=envelope.type,
+        time=envelope.time,
+        subject=envelope.subject,
+    )
+    return envelope.subject.encode(), envelope.data.model_dump_json().encode(), headers
+
+
+def decode(value: bytes | None, headers: Headers) -> Envelope:
+    """The event in a Kafka record, or MalformedEvent saying what is wrong with it."""
+    attrs = _header_map(headers)
+    if attrs.get("ce_specversion") != SPEC_VERSION:
+        raise MalformedEvent(f"ce_specversion must be {SPEC_VERSION!r}, got {attrs.get('ce_specversion')!r}")
+    for name in ("ce_id", "ce_source", "ce_type", "ce_time"):
+        if not attrs.get(name):
+            raise MalformedEvent(f"missing header {name}")
+    content_type = attrs.get("content-type", CONTENT_TYPE)
+    if not content_type.startswith(CONTENT_TYPE):
+        raise MalformedEvent(f"content-type must be {CONTENT_TYPE!r}, got {content_type!r}")
+    try:
+        cls = event_class(attrs["ce_type"])
+    except UnknownEventType as exc:
+        raise MalformedEvent(str(exc)) from None
+    try:
+        time = datetime.fromisoformat(attrs["ce_time"])
+    except ValueError:
+        raise MalformedEvent(f"ce_time is not an RFC 3339 timestamp: {attrs['ce_time']!r}") from None
+    data = _decode_data(cls, value)
+    return Envelope(data=data, source=attrs["ce_source"], id=attrs["ce_id"], time=time)
+
+
+def _header_map(headers: Headers) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, raw in headers:
+        try:
+            out[name.lower()] = (raw or b"").decode()
+        except UnicodeDecodeError:
+            raise MalformedEvent(f"header {name} is not UTF-8") from None
+    return out
+
+
+def _decode_data(cls: type[EventData], value: bytes | None) -> EventData:
+    if not value:
+        raise MalformedEvent("empty value: a CloudEvent in binary mode carries its data as the value")
+    try:
+        json.loads(value)
+    except ValueError as exc:
+        raise MalformedEvent(f"value is not JSON: {exc}") from None
+    try:
+        return cls.model_validate_json(value)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'data'}: {err['msg']}" for err in exc.errors()
+        )
+        raise MalformedEvent(f"data does not match {cls.TYPE}: {problems}") from None

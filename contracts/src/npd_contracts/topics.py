@@ -1,0 +1,41 @@
+"""Kafka topics: one per aggregate stream, keyed by aggregate id so order holds per aggregate."""
+
+from dataclasses import dataclass
+
+DEFAULT_PARTITIONS = 12
+DLQ_PARTITIONS = 3
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    partitions: int = DEFAULT_PARTITIONS
+
+    @property
+    def dead_letter(self) -> str:
+        return dead_letter_topic(self.name)
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}{DLQ_SUFFIX}"
+
+
+MEMBERSHIP_ORGANISATION = Topic("npd.membership.organisation")
+MEMBERSHIP_PERSON = Topic("npd.membership.person")
+EVENTS_MEETING = Topic("npd.events.meeting")
+BENCHMARK_SUBMISSION = Topic("npd.benchmark.submission")
+
+ALL_TOPICS: tuple[Topic, ...] = (
+    MEMBERSHIP_ORGANISATION,
+    MEMBERSHIP_PERSON,
+    EVENTS_MEETING,
+    BENCHMARK_SUBMISSION,
+)
+
+
+def topic_specs() -> list[tuple[str, int]]:
+    """Every topic the platform needs, with its partition count, dead-letter topics included."""
+    specs = [(t.name, t.partitions) for t in ALL_TOPICS]
+    specs += [(t.dead_letter, DLQ_PARTITIONS) for t in ALL_TOPICS]
+    return specs

@@ -1,0 +1,63 @@
+import json
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from npd_contracts import Envelope, MalformedEvent, MemberJoined, OrganisationKind, decode, encode
+
+
+def a_member_joined() -> MemberJoined:
+    return MemberJoined(
+        organisation_id=uuid4(),
+        name="Gemeente Utrecht",
+        kind=OrganisationKind.MUNICIPALITY,
+        contact_person_id="person-1",
+        joined_at=datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
+    )
+
+
+def test_an_event_survives_the_round_trip_through_kafka_binary_mode() -> None:
+    envelope = Envelope(data=a_member_joined(), source="/npd/membership")
+    key, value, headers = encode(envelope)
+    assert decode(value, headers) == envelope
+    assert key == str(envelope.data.organisation_id).encode()
+
+
+def test_headers_are_the_cloudevents_binary_mode_attributes() -> None:
+    envelope = Envelope(data=a_member_joined(), source="/npd/membership")
+    _, value, headers = encode(envelope)
+    names = dict(headers)
+    assert names["ce_specversion"] == b"1.0"
+    assert names["ce_type"] == b"nl.npd.membership.member-joined.v1"
+    assert names["ce_subject"] == str(envelope.data.organisation_id).encode()
+    assert names["content-type"] == b"application/json"
+    assert json.loads(value)["contact_person_id"] == "person-1"
+
+
+def valid_record() -> tuple[bytes, list[tuple[str, bytes]]]:
+    _, value, headers = encode(Envelope(data=a_member_joined(), source="/npd/membership"))
+    return value, headers
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda v, h: (b"not json", h), "value is not JSON"),
+        (lambda v, h: (b"", h), "empty value"),
+        (lambda v, h: (v, [x for x in h if x[0] != "ce_id"]), "missing header ce_id"),
+        (lambda v, h: (v, [(k, b"0.3" if k == "ce_specversion" else x) for k, x in h]), "ce_specversion"),
+        (lambda v, h: (v, [(k, b"x.y" if k == "ce_type" else x) for k, x in h]), "unknown event type"),
+        (lambda v, h: (b'{"name": 3}', h), "data does not match"),
+        (lambda v, h: (v, [(k, b"yesterday" if k == "ce_time" else x) for k, x in h]), "ce_time"),
+    ],
+)
+def test_a_malformed_record_is_refused_with_its_reason(mutate, reason) -> None:  # type: ignore[no-untyped-def]
+    value, headers = mutate(*valid_record())
+    with pytest.raises(MalformedEvent, match=reason):
+        decode(value, headers)
+
+
+def test_an_unknown_field_from_a_newer_producer_is_ignored() -> None:
+    value, headers = valid_record()
+    newer = json.loads(value) | {"added_later": True}
+    assert decode(json.dumps(newer).encode(), headers).data == decode(value, headers).data
