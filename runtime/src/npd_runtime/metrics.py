@@ -1,0 +1,47 @@
+"""Prometheus metrics of one service, in a registry of its own (named npd_<service>_<noun>_<unit>)."""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class ServiceMetrics:
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        p = f"npd_{service}"
+        r = self.registry
+        self.http_request_duration = Histogram(
+            f"{p}_http_request_duration_seconds",
+            "HTTP request latency by route and status.",
+            ["method", "route", "status"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.events_published = Counter(
+            f"{p}_events_published_total", "Events the outbox relay published.", ["topic", "type"], registry=r
+        )
+        self.outbox_backlog = Gauge(
+            f"{p}_outbox_backlog_events", "Outbox rows not yet published, as last seen by the relay.", registry=r
+        )
+        self.relay_active = Gauge(
+            f"{p}_outbox_relay_active", "1 while this replica holds the relay lock and publishes.", registry=r
+        )
+        self.events_consumed = Counter(
+            f"{p}_events_consumed_total",
+            "Events taken off Kafka, by outcome (handled, duplicate, ignored, dead_lettered).",
+            ["topic", "type", "outcome"],
+            registry=r,
+        )
+        self.handler_duration = Histogram(
+            f"{p}_event_handler_duration_seconds",
+            "Time to handle one event, including its transaction.",
+            ["type"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.handler_retries = Counter(
+            f"{p}_event_handler_retries_total", "Failed handler attempts that were retried.", ["type"], registry=r
+        )
+        self.dead_letters = Counter(
+            f"{p}_dead_letters_total", "Events sent to a dead-letter topic.", ["topic"], registry=r
+        )

@@ -1,0 +1,83 @@
+"""RFC 9457 problem details: every error a client sees has a stable `type`, a title and a precise detail."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:npd:problem:"
+
+
+class Problem(Exception):
+    """Raise from a route or service to answer with problem details; `slug` names the error type."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.slug, self.title, self.detail = status, slug, title, detail
+        self.headers = headers
+
+
+class NotFound(Problem):
+    def __init__(self, what: str, id: object) -> None:
+        super().__init__(404, "not-found", "Not found", f"{what} {id} does not exist")
+
+
+class Conflict(Problem):
+    def __init__(self, slug: str, detail: str) -> None:
+        super().__init__(409, slug, "Conflict with the current state", detail)
+
+
+class Forbidden(Problem):
+    def __init__(self, detail: str) -> None:
+        super().__init__(403, "forbidden", "Forbidden", detail)
+
+
+def problem_response(request: Request, status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": f"{TYPE_PREFIX}{slug}", "title": title, "status": status, "detail": detail}
+    body["instance"] = request.url.path
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    response = problem_response(request, exc.status, exc.slug, exc.title, exc.detail)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"location": _location(e["loc"]), "message": e["msg"], "type": e["type"]} for e in exc.errors()]
+    detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
+    return problem_response(request, 422, "validation-failed", "The request is not valid", detail, errors=errors)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(exc.status_code, "http-error")
+    response = problem_response(request, exc.status_code, slug, str(exc.detail), str(exc.detail))
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(request, 500, "internal-error", "Internal error", "an unexpected error occurred")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,36 @@
+"""Settings every service shares, read from the environment (never at import time)."""
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Base class; each service sets `env_prefix` (e.g. `MEMBERSHIP_`) for its own `DATABASE_URL`.
+
+    Kafka and OIDC settings keep their unprefixed names: one cluster and one issuer serve every service.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(description="SQLAlchemy URL, postgresql+asyncpg://user:pass@host:port/db")
+
+    kafka_bootstrap_servers: str = Field("127.0.0.1:19092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", validation_alias="KAFKA_SECURITY_PROTOCOL"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM"
+    )
+    kafka_sasl_username: str | None = Field(None, validation_alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: SecretStr | None = Field(None, validation_alias="KAFKA_SASL_PASSWORD")
+    kafka_ssl_cafile: str | None = Field(None, validation_alias="KAFKA_SSL_CAFILE")
+
+    oidc_issuer: str = Field(validation_alias="OIDC_ISSUER")
+    oidc_audience: str = Field("npd-platform", validation_alias="OIDC_AUDIENCE")
+    oidc_jwks_url: str = Field(validation_alias="OIDC_JWKS_URL")
+
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    relay_enabled: bool = True
+    consumer_max_attempts: int = Field(5, ge=1, le=20)
