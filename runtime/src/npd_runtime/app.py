@@ -49,7 +49,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     broker = create_broker(settings, client_id=spec.name)
     producer = create_producer(settings, client_id=f"{spec.name}-relay")
     if spec.consumer is not None:
-        spec.consumer.attach(broker, sessions, producer)
+        spec.consumer.attach(broker, sessions, producer, metrics)
     _document_publications(broker, spec.publishes)
     relay = (
         OutboxRelay(service=spec.name, database_url=settings.database_url, producer=producer, metrics=metrics)

@@ -43,19 +43,18 @@ class EventConsumer:
         *,
         name: str,
         processed_events: Table,
-        metrics: ServiceMetrics,
         max_attempts: int = 5,
         first_backoff_s: float = 0.1,
     ) -> None:
         self.name = name
         self._processed = processed_events
-        self._metrics = metrics
         self._max_attempts = max_attempts
         self._first_backoff_s = first_backoff_s
         self._handlers: dict[type[EventData], Handler[Any]] = {}
         self._topics: list[Topic] = []
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._producer: AIOKafkaProducer | None = None
+        self._metrics_: ServiceMetrics | None = None
 
     def on(self, event: type[E], handler: Handler[E]) -> None:
         if event in self._handlers:
@@ -73,9 +72,10 @@ class EventConsumer:
         broker: KafkaBroker,
         sessions: async_sessionmaker[AsyncSession],
         producer: AIOKafkaProducer,
+        metrics: ServiceMetrics,
     ) -> None:
         """Subscribe to every topic a handler needs; call before the broker starts."""
-        self._sessions, self._producer = sessions, producer
+        self._sessions, self._producer, self._metrics_ = sessions, producer, metrics
         for topic in self._topics:
             handled = ", ".join(sorted(e.TYPE for e in self._handlers if topic == e.TOPIC))
             subscriber = broker.subscriber(
@@ -89,6 +89,11 @@ class EventConsumer:
                 description=f"Handles {handled}; other types on this topic are skipped.",
             )
             subscriber(self._on_message)
+
+    @property
+    def _metrics(self) -> ServiceMetrics:
+        assert self._metrics_ is not None, "attach() the consumer first"
+        return self._metrics_
 
     async def _on_message(self, msg: KafkaMessage) -> None:
         record = msg.raw_message

@@ -1,0 +1,40 @@
+"""Migration operations for the tables every service has: its outbox and its processed-events record."""
+
+import sqlalchemy as sa
+from alembic import op
+
+from npd_runtime.inbox import PROCESSED_EVENTS_TABLE
+from npd_runtime.outbox import OUTBOX_TABLE, drop_notify_trigger_ddl, notify_trigger_ddl
+
+
+def create_messaging_tables() -> None:
+    op.create_table(
+        OUTBOX_TABLE,
+        sa.Column("position", sa.BigInteger(), sa.Identity(always=True), primary_key=True),
+        sa.Column("event_id", sa.String(64), nullable=False, unique=True),
+        sa.Column("topic", sa.String(255), nullable=False),
+        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("type", sa.String(255), nullable=False),
+        sa.Column("source", sa.String(255), nullable=False),
+        sa.Column("subject", sa.String(255), nullable=False),
+        sa.Column("time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    op.create_index("ix_outbox_created_at", OUTBOX_TABLE, ["created_at"])
+    for statement in notify_trigger_ddl():
+        op.execute(statement)
+    op.create_table(
+        PROCESSED_EVENTS_TABLE,
+        sa.Column("consumer", sa.String(100), nullable=False),
+        sa.Column("event_id", sa.String(64), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+
+
+def drop_messaging_tables() -> None:
+    op.drop_table(PROCESSED_EVENTS_TABLE)
+    for statement in drop_notify_trigger_ddl():
+        op.execute(statement)
+    op.drop_table(OUTBOX_TABLE)

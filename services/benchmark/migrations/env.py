@@ -1,0 +1,5 @@
+from npd_benchmark.config import get_settings
+from npd_benchmark.models import metadata
+from npd_runtime.migrations import run_migrations
+
+run_migrations(metadata, get_settings().database_url)

@@ -1,0 +1,33 @@
+"""Tables owned by the membership service."""
+
+from npd_runtime.inbox import processed_events_table
+from npd_runtime.outbox import outbox_table
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Uuid, func, text
+
+metadata = MetaData()
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("contact_person_id", String(255), nullable=False),
+    Column("contact_email", String(320), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("joined_at", DateTime(timezone=True)),
+    Column("left_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # One live application or membership per name: a second one is a client error, not a second org.
+    Index(
+        "uq_organisations_live_name",
+        func.lower(text("name")),
+        unique=True,
+        postgresql_where=text("status IN ('applied', 'member')"),
+    ),
+    Index("ix_organisations_status_name", "status", "name"),
+)
+
+outbox = outbox_table(metadata)
+processed_events = processed_events_table(metadata)

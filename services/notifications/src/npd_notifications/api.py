@@ -1,0 +1,46 @@
+"""The in-app inbox (/v1/inbox): each person sees and marks only their own notifications."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from npd_runtime.auth import PrincipalDep
+from npd_runtime.db import SessionDep
+from npd_runtime.problems import NotFound
+
+from npd_notifications import service
+from npd_notifications.schemas import NotificationPublic, Page
+
+router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"description": "Missing or invalid bearer token"},
+    422: {"description": "The request is not valid"},
+}
+
+
+@router.get("", responses=_ERRORS)
+async def read_inbox(
+    principal: PrincipalDep,
+    session: SessionDep,
+    unread: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[NotificationPublic]:
+    """The caller's notifications, newest first."""
+    async with session.begin():
+        items, total = await service.inbox_of(
+            session, principal.person_id, unread_only=unread, limit=limit, offset=offset
+        )
+    return Page(items=[NotificationPublic.of(n) for n in items], total=total, limit=limit, offset=offset)
+
+
+@router.post("/{notification_id}/read", responses={404: {"description": "Not in the caller's inbox"}, **_ERRORS})
+async def mark_read(notification_id: UUID, principal: PrincipalDep, session: SessionDep) -> NotificationPublic:
+    """Mark one of the caller's notifications as read (idempotent)."""
+    try:
+        async with session.begin():
+            notification = await service.mark_read(session, principal.person_id, notification_id)
+    except service.NotificationNotFound:
+        raise NotFound("notification", notification_id) from None
+    return NotificationPublic.of(notification)

@@ -1,0 +1,39 @@
+"""What the network tells people, and in which words; no I/O."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from npd_contracts import MemberJoined
+
+
+class Kind(StrEnum):
+    WELCOME = "welcome"
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: UUID
+    recipient_person_id: str
+    kind: Kind
+    title: str
+    body: str
+    organisation_id: UUID | None
+    created_at: datetime | None = None
+    read_at: datetime | None = None
+
+
+def welcome(notification_id: UUID, event: MemberJoined) -> Notification:
+    """The welcome note for the contact of a newly admitted organisation."""
+    return Notification(
+        id=notification_id,
+        recipient_person_id=event.contact_person_id,
+        kind=Kind.WELCOME,
+        title="Welcome to the Netwerk Publieke Dienstverleners",
+        body=(
+            f"{event.name} is now a member of the network. Your colleagues can join working groups and "
+            "expert communities, register for meetings and take part in the annual benchmark."
+        ),
+        organisation_id=event.organisation_id,
+    )

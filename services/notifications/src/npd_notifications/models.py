@@ -1,0 +1,25 @@
+"""Tables owned by the notifications service."""
+
+from npd_runtime.inbox import processed_events_table
+from npd_runtime.outbox import outbox_table
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text, Uuid, text
+
+metadata = MetaData()
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("recipient_person_id", String(255), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("organisation_id", Uuid),
+    # clock_timestamp, not now(): the moment the row was written, which latency measurements rely on.
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")),
+    Column("read_at", DateTime(timezone=True)),
+    Index("ix_notifications_recipient_created", "recipient_person_id", text("created_at DESC")),
+)
+
+outbox = outbox_table(metadata)
+processed_events = processed_events_table(metadata)
