@@ -1,11 +1,21 @@
 """Alembic glue shared by every service's migrations/env.py: run migrations on the async engine."""
 
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def database_url_from_env(service: str) -> str:
+    """Migrations need only the database, not the service's other settings (Kafka, OIDC)."""
+    name = f"{service.upper()}_DATABASE_URL"
+    try:
+        return os.environ[name]
+    except KeyError:
+        raise SystemExit(f"set {name} (postgresql+asyncpg://user:password@host:port/database)") from None
 
 
 def run_migrations(metadata: MetaData, database_url: str) -> None:

@@ -1,5 +1,4 @@
-from npd_benchmark.config import get_settings
 from npd_benchmark.models import metadata
-from npd_runtime.migrations import run_migrations
+from npd_runtime.migrations import database_url_from_env, run_migrations
 
-run_migrations(metadata, get_settings().database_url)
+run_migrations(metadata, database_url_from_env("benchmark"))

@@ -1,0 +1,216 @@
+"""The membership API on a real PostgreSQL and Kafka: what callers may do, and the precise errors they get."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+import pytest_asyncio
+from npd_membership.config import MembershipSettings
+from npd_membership.main import create_app
+from npd_membership.models import outbox
+from sqlalchemy import select
+
+Headers = dict[str, str]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def app_and_client(
+    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any]
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    # The relay is off so these tests can read what the outbox holds.
+    app = create_app(MembershipSettings(**service_settings("membership", relay_enabled=False)))
+    async with run_app(app) as client:
+        yield app, client
+
+
+@pytest.fixture
+def client(app_and_client: tuple[Any, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return app_and_client[1]
+
+
+@pytest.fixture
+def admin(token: Callable[..., Headers]) -> Headers:
+    return token("admin-1", "network_admin")
+
+
+def application(name: str | None = None) -> dict[str, str]:
+    return {"name": name or f"Gemeente {uuid4().hex[:8]}", "kind": "municipality", "contact_email": "c@example.nl"}
+
+
+async def apply(client: httpx.AsyncClient, headers: Headers, name: str | None = None) -> dict[str, Any]:
+    response = await client.post("/v1/organisations", json=application(name), headers=headers)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_an_applicant_becomes_the_contact_of_the_application(
+    client: httpx.AsyncClient, token: Callable[..., Headers]
+) -> None:
+    response = await client.post("/v1/organisations", json=application(), headers=token("applicant-1"))
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "applied"
+    assert body["contact_person_id"] == "applicant-1"
+    assert response.headers["location"] == f"/v1/organisations/{body['id']}"
+
+
+async def test_admitting_writes_member_joined_to_the_outbox_in_the_same_transaction(
+    app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers], admin: Headers
+) -> None:
+    app, client = app_and_client
+    org = await apply(client, token("applicant-2"))
+    response = await client.post(f"/v1/organisations/{org['id']}/admit", headers=admin)
+    assert response.status_code == 200
+    assert response.json()["status"] == "member"
+    async with app.state.sessions() as session:
+        rows = (await session.execute(select(outbox.c.type).where(outbox.c.key == org["id"]))).scalars().all()
+    assert rows == ["nl.npd.membership.organisation-applied.v1", "nl.npd.membership.member-joined.v1"]
+
+
+async def test_admitting_twice_is_a_conflict(
+    client: httpx.AsyncClient, token: Callable[..., Headers], admin: Headers
+) -> None:
+    org = await apply(client, token("applicant-3"))
+    await client.post(f"/v1/organisations/{org['id']}/admit", headers=admin)
+    response = await client.post(f"/v1/organisations/{org['id']}/admit", headers=admin)
+    assert response.status_code == 409
+    assert response.json()["type"] == "urn:npd:problem:not-an-application"
+
+
+async def test_a_second_live_application_under_the_same_name_is_a_conflict(
+    client: httpx.AsyncClient, token: Callable[..., Headers]
+) -> None:
+    name = f"Waterschap {uuid4().hex[:8]}"
+    await apply(client, token("applicant-4"), name)
+    response = await client.post("/v1/organisations", json=application(name.upper()), headers=token("applicant-5"))
+    assert response.status_code == 409
+    assert response.json()["type"] == "urn:npd:problem:duplicate-organisation"
+
+
+@pytest.mark.parametrize(
+    ("body", "location"),
+    [
+        ({"name": 12, "kind": "municipality", "contact_email": "a@b.nl"}, "body.name"),
+        ({"name": "Gemeente X", "kind": "bakery", "contact_email": "a@b.nl"}, "body.kind"),
+        ({"name": "Gemeente X", "kind": "municipality", "contact_email": "not-an-address"}, "body.contact_email"),
+        ({"name": "Gemeente X", "kind": "municipality"}, "body.contact_email"),
+        ({"name": "Gemeente X", "kind": "municipality", "contact_email": "a@b.nl", "extra": 1}, "body.extra"),
+    ],
+)
+async def test_an_invalid_application_gets_a_precise_422(
+    client: httpx.AsyncClient, token: Callable[..., Headers], body: dict[str, Any], location: str
+) -> None:
+    response = await client.post("/v1/organisations", json=body, headers=token("applicant-6"))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "urn:npd:problem:validation-failed"
+    assert [e["location"] for e in problem["errors"]] == [location]
+
+
+async def test_a_body_that_is_not_json_gets_a_422(client: httpx.AsyncClient, token: Callable[..., Headers]) -> None:
+    headers = token("applicant-7") | {"content-type": "application/json"}
+    response = await client.post("/v1/organisations", content=b"{not json", headers=headers)
+    assert response.status_code == 422
+    assert "JSON" in response.json()["detail"]
+
+
+async def test_an_unknown_organisation_is_a_404(client: httpx.AsyncClient, admin: Headers) -> None:
+    unknown = uuid4()
+    response = await client.post(f"/v1/organisations/{unknown}/admit", headers=admin)
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"organisation {unknown} does not exist"
+
+
+async def test_an_id_that_is_not_a_uuid_is_a_422(client: httpx.AsyncClient, admin: Headers) -> None:
+    response = await client.post("/v1/organisations/42/admit", headers=admin)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "path.org_id"
+
+
+async def test_without_a_token_the_answer_is_401_with_a_bearer_challenge(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/organisations", json=application())
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json()["type"] == "urn:npd:problem:unauthenticated"
+
+
+@pytest.mark.parametrize(
+    "authorization", ["Basic dXNlcjpwYXNz", "Bearer not-a-jwt", "Bearer"], ids=["basic", "garbage", "empty"]
+)
+async def test_a_bad_authorization_header_is_a_401(client: httpx.AsyncClient, authorization: str) -> None:
+    response = await client.post("/v1/organisations", json=application(), headers={"Authorization": authorization})
+    assert response.status_code == 401
+
+
+async def test_an_expired_token_is_a_401(client: httpx.AsyncClient, token: Callable[..., Headers]) -> None:
+    response = await client.post("/v1/organisations", json=application(), headers=token("p", exp=1, iat=0))
+    assert response.status_code == 401
+    assert response.json()["detail"] == "the token has expired"
+
+
+async def test_a_token_from_another_audience_is_a_401(client: httpx.AsyncClient, token: Callable[..., Headers]) -> None:
+    response = await client.post("/v1/organisations", json=application(), headers=token("p", aud="someone-else"))
+    assert response.status_code == 401
+
+
+async def test_only_a_network_admin_admits(client: httpx.AsyncClient, token: Callable[..., Headers]) -> None:
+    org = await apply(client, token("applicant-8"))
+    own_admin = token("applicant-8", "org_admin", org_id=org["id"])
+    response = await client.post(f"/v1/organisations/{org['id']}/admit", headers=own_admin)
+    assert response.status_code == 403
+    assert response.json()["detail"] == "this action needs the network_admin role"
+
+
+async def test_an_org_admin_cannot_end_another_organisations_membership(
+    client: httpx.AsyncClient, token: Callable[..., Headers], admin: Headers
+) -> None:
+    org = await apply(client, token("applicant-9"))
+    await client.post(f"/v1/organisations/{org['id']}/admit", headers=admin)
+    stranger = token("intruder", "org_admin", org_id=str(uuid4()))
+    assert (await client.post(f"/v1/organisations/{org['id']}/leave", headers=stranger)).status_code == 403
+    own = token("applicant-9", "org_admin", org_id=org["id"])
+    response = await client.post(f"/v1/organisations/{org['id']}/leave", headers=own, json={"reason": "withdrew"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "left"
+
+
+async def test_an_organisation_is_hidden_from_people_who_may_not_read_it(
+    client: httpx.AsyncClient, token: Callable[..., Headers], admin: Headers
+) -> None:
+    org = await apply(client, token("applicant-10"))
+    assert (await client.get(f"/v1/organisations/{org['id']}", headers=token("nosy", "member"))).status_code == 404
+    assert (await client.get(f"/v1/organisations/{org['id']}", headers=token("applicant-10"))).status_code == 200
+    assert (await client.get(f"/v1/organisations/{org['id']}", headers=admin)).status_code == 200
+
+
+async def test_listing_is_paginated_and_for_network_admins_only(
+    client: httpx.AsyncClient, token: Callable[..., Headers], admin: Headers
+) -> None:
+    for _ in range(3):
+        await apply(client, token("applicant-11"))
+    page = (await client.get("/v1/organisations?status=applied&limit=2", headers=admin)).json()
+    assert len(page["items"]) == 2
+    assert page["total"] >= 3
+    assert all(UUID(item["id"]) for item in page["items"])
+    assert (await client.get("/v1/organisations", headers=token("m", "member"))).status_code == 403
+
+
+async def test_a_limit_out_of_range_is_a_422(client: httpx.AsyncClient, admin: Headers) -> None:
+    response = await client.get("/v1/organisations?limit=0", headers=admin)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "query.limit"
+
+
+async def test_health_readiness_metrics_and_asyncapi_are_served(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "kafka": "ok"}
+    metrics = (await client.get("/metrics")).text
+    assert "npd_membership_http_request_duration_seconds_bucket" in metrics
+    asyncapi = (await client.get("/asyncapi.json")).json()
+    assert "npd.membership.organisation:nl.npd.membership.member-joined.v1" in str(asyncapi)
