@@ -14,7 +14,7 @@ from typing import Any, TypeVar, cast
 from aiokafka import AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.message import KafkaMessage
+from faststream.kafka.annotations import KafkaMessage
 from npd_contracts import Envelope, EventData, MalformedEvent, decode
 from npd_contracts.topics import Topic
 from sqlalchemy import Table

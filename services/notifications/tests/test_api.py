@@ -1,0 +1,74 @@
+"""The inbox API: each person sees and marks only their own notifications."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest_asyncio
+from npd_notifications import service
+from npd_notifications.config import NotificationsSettings
+from npd_notifications.domain import Kind, Notification
+from npd_notifications.main import create_app
+
+Headers = dict[str, str]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def app_and_client(
+    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any]
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    app = create_app(NotificationsSettings(**service_settings("notifications")))
+    async with run_app(app) as client:
+        yield app, client
+
+
+async def deliver(app: Any, person: str, title: str = "Hello") -> Notification:
+    note = Notification(
+        id=uuid4(), recipient_person_id=person, kind=Kind.WELCOME, title=title, body="...", organisation_id=None
+    )
+    async with app.state.sessions() as session, session.begin():
+        await service.deliver_to_inbox(session, note)
+    return note
+
+
+async def test_a_person_sees_only_their_own_notifications_newest_first(
+    app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers]
+) -> None:
+    app, client = app_and_client
+    person = f"p-{uuid4().hex[:6]}"
+    await deliver(app, person, "first")
+    await deliver(app, person, "second")
+    await deliver(app, "someone-else", "not yours")
+    page = (await client.get("/v1/inbox", headers=token(person, "member"))).json()
+    assert [n["title"] for n in page["items"]] == ["second", "first"]
+    assert page["total"] == 2
+
+
+async def test_marking_read_is_idempotent_and_filters_the_unread_view(
+    app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers]
+) -> None:
+    app, client = app_and_client
+    person = f"p-{uuid4().hex[:6]}"
+    note = await deliver(app, person)
+    first = await client.post(f"/v1/inbox/{note.id}/read", headers=token(person))
+    again = await client.post(f"/v1/inbox/{note.id}/read", headers=token(person))
+    assert first.status_code == again.status_code == 200
+    assert first.json()["read_at"] == again.json()["read_at"] is not None
+    unread = (await client.get("/v1/inbox?unread=true", headers=token(person))).json()
+    assert unread["items"] == []
+
+
+async def test_someone_elses_notification_is_not_found(
+    app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers]
+) -> None:
+    app, client = app_and_client
+    note = await deliver(app, "owner")
+    response = await client.post(f"/v1/inbox/{note.id}/read", headers=token("thief"))
+    assert response.status_code == 404
+    assert response.json()["type"] == "urn:npd:problem:not-found"
+
+
+async def test_the_inbox_needs_a_token(app_and_client: tuple[Any, httpx.AsyncClient]) -> None:
+    _, client = app_and_client
+    assert (await client.get("/v1/inbox")).status_code == 401
