@@ -1,0 +1,318 @@
+"""Render every Kustomize overlay and check it offline: Kubernetes schemas for core kinds, our rules for all."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import yaml
+
+Doc = dict[str, Any]
+
+DEPLOY = Path(__file__).resolve().parent
+OVERLAYS = DEPLOY / "k8s" / "overlays"
+SERVICES = ("membership", "events", "benchmark", "notifications")
+# The oldest Kubernetes we support and a recent one: a field must exist in both.
+KUBE_VERSIONS = ("1.31", "1.35")
+# Custom resources have no schema here; they are checked for shape and by the rules below. A kind not
+# listed (a typo in an apiVersion, say) is an error rather than silently skipped.
+CUSTOM_KINDS = {
+    ("kafka.strimzi.io/v1beta2", "Kafka"),
+    ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
+    ("kafka.strimzi.io/v1beta2", "KafkaTopic"),
+    ("kafka.strimzi.io/v1beta2", "KafkaUser"),
+    ("postgresql.cnpg.io/v1", "Cluster"),
+    ("keda.sh/v1alpha1", "ScaledObject"),
+    ("keda.sh/v1alpha1", "TriggerAuthentication"),
+}
+REQUIRED_ENV = (
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "KAFKA_SECURITY_PROTOCOL",
+    "KAFKA_SASL_MECHANISM",
+    "KAFKA_SASL_USERNAME",
+    "KAFKA_SASL_PASSWORD",
+    "OIDC_ISSUER",
+    "OIDC_AUDIENCE",
+    "OIDC_JWKS_URL",
+)
+
+
+def expected_topics() -> dict[str, int]:
+    """Topic name -> partitions, from contracts/ when it is importable, else the fixed list."""
+    try:
+        from npd_contracts.topics import topic_specs
+    except ImportError:
+        names = ("npd.membership.organisation", "npd.membership.person", "npd.events.meeting")
+        specs = [(n, 12) for n in (*names, "npd.benchmark.submission")]
+        return dict(specs + [(f"{n}.dlq", 3) for n, _ in specs])
+    return dict(topic_specs())
+
+
+def render(kustomize: str, overlay: Path) -> list[Doc]:
+    result = subprocess.run([kustomize, "build", str(overlay)], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"kustomize build failed: {result.stderr.strip()}")
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc is not None]
+
+
+def kind_of(doc: Doc) -> str:
+    return f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+
+
+def of_kind(docs: Iterable[Doc], kind: str) -> Iterator[Doc]:
+    return (d for d in docs if d.get("kind") == kind)
+
+
+def by_name(docs: Iterable[Doc], kind: str) -> dict[str, Doc]:
+    return {d["metadata"]["name"]: d for d in of_kind(docs, kind)}
+
+
+def is_core(api_version: str) -> bool:
+    group = api_version.rpartition("/")[0]
+    return "." not in group or group.endswith(".k8s.io")
+
+
+def check_shape(doc: Doc) -> list[str]:
+    if not isinstance(doc, dict):
+        return [f"a document is not a mapping: {doc!r:.60}"]
+    meta = doc.get("metadata")
+    problems = [f"{kind_of(doc)}: missing {key}" for key in ("apiVersion", "kind") if not doc.get(key)]
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        problems.append(f"{kind_of(doc)}: missing metadata.name")
+    if not is_core(str(doc.get("apiVersion", ""))):
+        if (doc.get("apiVersion"), doc.get("kind")) not in CUSTOM_KINDS:
+            problems.append(f"{kind_of(doc)}: unknown custom resource {doc.get('apiVersion')}")
+        if not isinstance(doc.get("spec"), dict):
+            problems.append(f"{kind_of(doc)}: custom resource without a spec")
+    return problems
+
+
+def check_schema(doc: Doc, versions: Iterable[str]) -> list[str]:
+    problems = []
+    for version in versions:
+        try:
+            kubernetes_validate.validate(doc, version, strict=True)
+        except kubernetes_validate.ValidationError as e:
+            path = ".".join(str(p) for p in e.path)
+            problems.append(f"{kind_of(doc)}: Kubernetes {version} schema: {path}: {e.message}")
+        except kubernetes_validate.SchemaNotFoundError:
+            problems.append(f"{kind_of(doc)}: no Kubernetes {version} schema for {doc['apiVersion']}")
+    return problems
+
+
+def check_pod(owner: str, pod: Doc, config: dict[str, set[str]], secrets: set[str]) -> list[str]:
+    """Security, resources and environment rules shared by Deployments and migration Jobs."""
+    spec = pod.get("spec", {})
+    service = str(pod.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/name"))
+    pod_sc = spec.get("securityContext", {})
+    tmp_volumes = {v["name"] for v in spec.get("volumes", []) if "emptyDir" in v}
+    problems = []
+    for c in spec.get("containers", []) + spec.get("initContainers", []):
+        where = f"{owner} container {c.get('name')}"
+        sc = c.get("securityContext", {})
+        if not sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")):
+            problems.append(f"{where}: runAsNonRoot is not true")
+        if sc.get("readOnlyRootFilesystem") is not True:
+            problems.append(f"{where}: readOnlyRootFilesystem is not true")
+        if sc.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{where}: allowPrivilegeEscalation is not false")
+        if "ALL" not in sc.get("capabilities", {}).get("drop", []):
+            problems.append(f"{where}: capabilities do not drop ALL")
+        seccomp = sc.get("seccompProfile", pod_sc.get("seccompProfile", {}))
+        if seccomp.get("type") != "RuntimeDefault":
+            problems.append(f"{where}: seccompProfile is not RuntimeDefault")
+        if not any(m["mountPath"] == "/tmp" and m["name"] in tmp_volumes for m in c.get("volumeMounts", [])):
+            problems.append(f"{where}: /tmp is not an emptyDir")
+        resources = c.get("resources", {})
+        for part in ("requests", "limits"):
+            missing = {"cpu", "memory"} - set(resources.get(part, {}))
+            if missing:
+                problems.append(f"{where}: no {part} for {', '.join(sorted(missing))}")
+        image = str(c.get("image", ""))
+        if "@sha256:" not in image and (":" not in image.rpartition("/")[2] or image.endswith(":latest")):
+            problems.append(f"{where}: image {image!r} has no fixed tag")
+        problems += check_env(where, service, c, config, secrets)
+    return problems
+
+
+def check_env(where: str, service: str, container: Doc, config: dict[str, set[str]], secrets: set[str]) -> list[str]:
+    """The settings every service reads are set, and every Secret read is one that will exist."""
+    names = {e["name"] for e in container.get("env", [])}
+    problems = []
+    for source in container.get("envFrom", []):
+        ref = source.get("configMapRef", {}).get("name")
+        if ref is not None and ref not in config:
+            problems.append(f"{where}: envFrom ConfigMap {ref} is not rendered")
+        names |= config.get(ref, set())
+    for name in (*REQUIRED_ENV, f"{service.upper()}_DATABASE_URL"):
+        if name not in names:
+            problems.append(f"{where}: environment lacks {name}")
+    for e in container.get("env", []):
+        ref = e.get("valueFrom", {}).get("secretKeyRef")
+        if ref and ref["name"] not in secrets:
+            problems.append(f"{where}: {e['name']} reads Secret {ref['name']}, which nothing creates")
+    return problems
+
+
+def created_secrets(docs: list[Doc]) -> set[str]:
+    """Secrets rendered here or written by the operators for the resources rendered here."""
+    secrets = {d["metadata"]["name"] for d in of_kind(docs, "Secret")}
+    secrets |= {d["metadata"]["name"] for d in of_kind(docs, "KafkaUser")}
+    secrets |= {f"{d['metadata']['name']}-app" for d in of_kind(docs, "Cluster")}
+    secrets |= {f"{d['metadata']['name']}-cluster-ca-cert" for d in of_kind(docs, "Kafka")}
+    return secrets
+
+
+def selects(selector: Doc, labels: Doc) -> bool:
+    wanted = selector.get("matchLabels", selector)
+    return bool(wanted) and all(labels.get(k) == v for k, v in wanted.items())
+
+
+def check_service(name: str, docs: list[Doc]) -> list[str]:
+    """Each service has its Deployment, Service, autoscaler, PDB, migration Job, Kafka user and database."""
+    deployment = by_name(docs, "Deployment").get(name)
+    if deployment is None:
+        return [f"{name}: no Deployment"]
+    template = deployment["spec"]["template"]
+    labels = template["metadata"].get("labels", {})
+    container = template["spec"]["containers"][0]
+    problems = []
+    if container.get("livenessProbe", {}).get("httpGet", {}).get("path") != "/healthz":
+        problems.append(f"{name}: livenessProbe is not an HTTP GET of /healthz")
+    if container.get("readinessProbe", {}).get("httpGet", {}).get("path") != "/readyz":
+        problems.append(f"{name}: readinessProbe is not an HTTP GET of /readyz")
+    annotations = template["metadata"].get("annotations", {})
+    if annotations.get("prometheus.io/scrape") != "true" or annotations.get("prometheus.io/path") != "/metrics":
+        problems.append(f"{name}: pods lack the Prometheus scrape annotations")
+    if not any(selects(s["spec"].get("selector", {}), labels) for s in of_kind(docs, "Service")):
+        problems.append(f"{name}: no Service selects its pods")
+    if not any(selects(p["spec"]["selector"], labels) for p in of_kind(docs, "PodDisruptionBudget")):
+        problems.append(f"{name}: no PodDisruptionBudget covers its pods")
+    autoscalers = [
+        d
+        for d in (*of_kind(docs, "HorizontalPodAutoscaler"), *of_kind(docs, "ScaledObject"))
+        if d["spec"]["scaleTargetRef"].get("name") == name
+    ]
+    if len(autoscalers) != 1:
+        problems.append(f"{name}: {len(autoscalers)} autoscalers (HPA or KEDA ScaledObject), want 1")
+    partitions = expected_topics()["npd.membership.organisation"]
+    for a in autoscalers:
+        high = a["spec"].get("maxReplicas", a["spec"].get("maxReplicaCount", 0))
+        if high > partitions:
+            problems.append(f"{name}: scales to {high} replicas, past the {partitions} partitions")
+    job = by_name(docs, "Job").get(f"{name}-migrate")
+    command = job and job["spec"]["template"]["spec"]["containers"][0].get("command", [])
+    if command != ["alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"]:
+        problems.append(f"{name}: no Job {name}-migrate running alembic upgrade head")
+    if name not in by_name(docs, "KafkaUser"):
+        problems.append(f"{name}: no KafkaUser")
+    if f"{name}-db" not in by_name(docs, "Cluster"):
+        problems.append(f"{name}: no CloudNativePG Cluster {name}-db")
+    return problems
+
+
+def check_kafka(docs: list[Doc]) -> list[str]:
+    clusters = set(by_name(docs, "Kafka"))
+    problems = [] if len(clusters) == 1 else [f"{len(clusters)} Kafka clusters, want 1"]
+    for kind in ("KafkaNodePool", "KafkaTopic", "KafkaUser"):
+        for d in of_kind(docs, kind):
+            if d["metadata"].get("labels", {}).get("strimzi.io/cluster") not in clusters:
+                problems.append(f"{kind_of(d)}: strimzi.io/cluster names no rendered Kafka")
+    topics = {
+        t["spec"].get("topicName", t["metadata"]["name"]): t["spec"].get("partitions")
+        for t in of_kind(docs, "KafkaTopic")
+    }
+    expected = expected_topics()
+    for topic in sorted(set(topics) | set(expected)):
+        if topics.get(topic) != expected.get(topic):
+            problems.append(
+                f"topic {topic}: {topics.get(topic)} partitions in KafkaTopics, {expected.get(topic)} in contracts"
+            )
+    for user in of_kind(docs, "KafkaUser"):
+        name = user["metadata"]["name"]
+        for acl in user["spec"].get("authorization", {}).get("acls", []):
+            res = acl["resource"]
+            if res["type"] == "topic" and (res["name"] not in topics or res.get("patternType") == "prefix"):
+                problems.append(f"KafkaUser/{name}: ACL on {res['name']}, not one of our topics")
+            if res["type"] == "group" and res["name"] != name:
+                problems.append(f"KafkaUser/{name}: ACL on group {res['name']}, not its own")
+            if res["type"] not in ("topic", "group"):
+                problems.append(f"KafkaUser/{name}: ACL on a {res['type']}")
+    return problems
+
+
+def check_network(docs: list[Doc]) -> list[str]:
+    for policy in of_kind(docs, "NetworkPolicy"):
+        spec = policy["spec"]
+        if spec.get("podSelector") == {} and "Ingress" in spec.get("policyTypes", []) and not spec.get("ingress"):
+            return []
+    return ["no default-deny ingress NetworkPolicy"]
+
+
+def check_unique(docs: list[Doc]) -> list[str]:
+    seen: set[tuple[str, str, str, str]] = set()
+    problems = []
+    for d in docs:
+        key = (d["apiVersion"].rpartition("/")[0], d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"])
+        if key in seen:
+            problems.append(f"{kind_of(d)}: defined twice")
+        seen.add(key)
+    return problems
+
+
+def check_overlay(docs: list[Doc], versions: Iterable[str]) -> tuple[list[str], int]:
+    """All problems of one rendered overlay, and how many objects were schema-checked."""
+    problems = [p for d in docs for p in check_shape(d)]
+    core = [d for d in docs if is_core(str(d.get("apiVersion", "")))]
+    if problems:
+        return problems, 0
+    problems += [p for d in core for p in check_schema(d, versions)]
+    config = {c["metadata"]["name"]: set(c.get("data", {})) for c in of_kind(docs, "ConfigMap")}
+    secrets = created_secrets(docs)
+    for d in (*of_kind(docs, "Deployment"), *of_kind(docs, "Job")):
+        problems += check_pod(kind_of(d), d["spec"]["template"], config, secrets)
+    for name in SERVICES:
+        problems += check_service(name, docs)
+    problems += check_kafka(docs) + check_network(docs) + check_unique(docs)
+    return problems, len(core)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kustomize", default="kustomize", help="kustomize binary")
+    parser.add_argument("--kube-version", action="append", help=f"default: {' '.join(KUBE_VERSIONS)}")
+    parser.add_argument("overlays", nargs="*", type=Path, help="default: every deploy/k8s/overlays/*")
+    args = parser.parse_args()
+    versions = args.kube_version or KUBE_VERSIONS
+    overlays = args.overlays or sorted(p for p in OVERLAYS.iterdir() if (p / "kustomization.yaml").exists())
+    failed = 0
+    for overlay in overlays:
+        started = time.monotonic()
+        try:
+            docs = render(args.kustomize, overlay)
+            problems, schema_checked = check_overlay(docs, versions)
+        except (RuntimeError, yaml.YAMLError, KeyError, TypeError, AttributeError) as e:
+            docs, problems, schema_checked = [], [f"{type(e).__name__}: {e}"], 0
+        where = overlay.resolve()
+        label = where.relative_to(DEPLOY.parent) if where.is_relative_to(DEPLOY.parent) else where
+        verdict = "FAIL" if problems else "ok"
+        print(
+            f"{verdict:4} {label}: {len(docs)} objects, {schema_checked} checked against Kubernetes "
+            f"{'/'.join(versions)} schemas, {len(docs) - schema_checked} custom resources; "
+            f"{len(problems)} problems ({time.monotonic() - started:.1f}s)"
+        )
+        for problem in problems:
+            print(f"     - {problem}")
+        failed += bool(problems)
+    print(f"validate: {len(overlays) - failed} passed, {failed} failed")
+    return 1 if failed or not overlays else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
