@@ -61,6 +61,4 @@ def test_making_a_field_nullable_is_compatible_and_the_reverse_is_not() -> None:
     nullable = current()
     nullable["properties"]["name"] = {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}]}
     assert breaking_changes(current(), nullable) == []
-    assert breaking_changes(nullable, current()) == [
-        "data.name: values of type ['null'] are no longer accepted"
-    ]
+    assert breaking_changes(nullable, current()) == ["data.name: values of type ['null'] are no longer accepted"]

@@ -12,9 +12,7 @@ def test_a_stale_schema_is_reported(tmp_path: Path) -> None:
     schema_check.write(tmp_path)
     name = next(iter(all_schemas()))
     (tmp_path / name).write_text("{}\n")
-    assert schema_check.check(tmp_path) == [
-        f"{name}: stale; the model changed, run `make schemas` and commit"
-    ]
+    assert schema_check.check(tmp_path) == [f"{name}: stale; the model changed, run `make schemas` and commit"]
 
 
 def test_a_removed_event_type_is_reported(tmp_path: Path) -> None:

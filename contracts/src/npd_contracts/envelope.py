@@ -111,7 +111,5 @@ def _decode_data(cls: type[EventData], value: bytes | None) -> EventData:
     try:
         return cls.model_validate_json(value)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'data'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'data'}: {err['msg']}" for err in exc.errors())
         raise MalformedEvent(f"data does not match {cls.TYPE}: {problems}") from None

@@ -31,9 +31,7 @@ def historical_versions(path: Path) -> list[tuple[str, str]]:
         return []
     versions = []
     for commit in log:
-        shown = subprocess.run(
-            ["git", "show", f"{commit}:{top}{rel}"], cwd=repo, capture_output=True, text=True
-        )
+        shown = subprocess.run(["git", "show", f"{commit}:{top}{rel}"], cwd=repo, capture_output=True, text=True)
         if shown.returncode == 0:
             versions.append((commit[:10], shown.stdout))
     return versions
