@@ -1,0 +1,81 @@
+"""`npd-dev`: thin command-line entry points over npd_devstack."""
+
+import argparse
+import asyncio
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
+
+from npd_devstack.cache import cache_dir
+from npd_devstack.issuer import ROLES, DevIssuer
+from npd_devstack.stack import Infra
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _platform_topics() -> list[tuple[str, int]] | None:
+    # Imported here: contracts/ owns the topic list and may not provide it yet in every checkout.
+    try:
+        from npd_contracts.topics import topic_specs
+    except ImportError:
+        return None
+    specs: list[tuple[str, int]] = topic_specs()
+    return specs
+
+
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def infra(args: argparse.Namespace) -> int:
+    """Start Kafka and PostgreSQL, print their settings, and keep them up until Ctrl-C or SIGTERM."""
+    # SIGTERM is how CI and process managers stop us; SIGINT is set too because a shell starting us in
+    # the background leaves it ignored, and then Ctrl-C (or `kill -INT`) would never reach us.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _raise_interrupt)
+    with Infra(cache_dir()) as stack:
+        specs = _platform_topics()
+        if specs is None:
+            print("# npd_contracts.topics.topic_specs not found: no topics created", file=sys.stderr)
+        else:
+            created = asyncio.run(stack.ensure_topics(specs))
+            print(f"# topics: {len(specs)} declared, {len(created)} created", file=sys.stderr)
+        for key, value in stack.env().items():
+            print(f"{key}={value}", flush=True)
+        print("# running; Ctrl-C stops Kafka and PostgreSQL", file=sys.stderr, flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("# stopping", file=sys.stderr)
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    issuer = DevIssuer(cache_dir() / "dev-issuer")
+    print(issuer.mint(args.sub, args.role, org_id=args.org, ttl_s=args.ttl))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="npd-dev", description="Local NPD Platform infrastructure")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("infra", help="run Kafka and PostgreSQL until Ctrl-C").set_defaults(func=infra)
+
+    minting = commands.add_parser("token", help="print a dev access token")
+    minting.add_argument("--sub", required=True, help="subject (user id)")
+    minting.add_argument("--role", required=True, action="append", choices=sorted(ROLES))
+    minting.add_argument("--org", default=None, help="organisation id claim")
+    minting.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    minting.set_defaults(func=token)
+
+    # `npd-dev run` (the platform runner, built on stack.Infra) registers its sub-parser here.
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command: Command = args.func
+    return command(args)

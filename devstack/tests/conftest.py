@@ -1,0 +1,1 @@
+pytest_plugins = ["npd_devstack.pytest_plugin"]
