@@ -26,6 +26,10 @@ def _platform_topics() -> list[tuple[str, int]] | None:
 
 
 def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    # Only once: a second signal (uv forwards the one it got, a terminal signals the whole group) must
+    # not interrupt the clean stop that the first one started.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -52,6 +56,21 @@ def infra(args: argparse.Namespace) -> int:
     return 0
 
 
+def run(args: argparse.Namespace) -> int:
+    """Start the infrastructure and all four services; print where they are; stop everything on Ctrl-C."""
+    from npd_devstack.platform import Platform, describe
+
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _raise_interrupt)
+    try:
+        with Platform(Infra(cache_dir())) as platform:
+            print(describe(platform), file=sys.stderr, flush=True)
+            platform.wait_until_a_service_exits()
+    except KeyboardInterrupt:
+        print("# stopped", file=sys.stderr)
+    return 0
+
+
 def token(args: argparse.Namespace) -> int:
     issuer = DevIssuer(cache_dir() / "dev-issuer")
     print(issuer.mint(args.sub, args.role, org_id=args.org, ttl_s=args.ttl))
@@ -71,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     minting.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     minting.set_defaults(func=token)
 
-    # `npd-dev run` (the platform runner, built on stack.Infra) registers its sub-parser here.
+    commands.add_parser("run", help="run the whole platform until Ctrl-C").set_defaults(func=run)
     return parser
 
 

@@ -16,7 +16,7 @@ from npd_contracts import EventData
 from npd_runtime.auth import TokenVerifier
 from npd_runtime.consumer import EventConsumer
 from npd_runtime.db import create_engine, create_sessions
-from npd_runtime.http import install_request_metrics, operations
+from npd_runtime.http import RequestMetrics, operations
 from npd_runtime.kafka import create_broker, create_producer
 from npd_runtime.logs import configure_logging
 from npd_runtime.metrics import ServiceMetrics
@@ -70,6 +70,8 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 relay_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await relay_task
+            if spec.consumer is not None:
+                await spec.consumer.close()
             await broker.stop()
             await producer.stop()
             await engine.dispose()
@@ -89,9 +91,11 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     for key, value in spec.extra_state.items():
         setattr(app.state, key, value)
     install_problem_handlers(app)
-    install_request_metrics(app, metrics)
+    app.add_middleware(RequestMetrics, metrics=metrics)
     app.include_router(operations)
-    app.include_router(_asyncapi_routes(AsyncAPI(broker, title=f"{spec.title} events", version=spec.version)))
+    app.include_router(
+        _asyncapi_routes(AsyncAPI(broker, title=f"{spec.title} (Kafka interface)", version=spec.version))
+    )
     for router in spec.routers:
         app.include_router(router)
     return app

@@ -2,7 +2,8 @@
 dead-letter what still fails, and only then commit the offset.
 
 FastStream's defaults are not used: its default ack policy commits before handling (at most once) and it
-has no dead-letter support for Kafka. Each subscription here runs with AckPolicy.MANUAL.
+has no dead-letter support for Kafka. Each subscription here runs with AckPolicy.MANUAL, and offsets are
+committed by an OffsetCommitter once the effect is committed.
 """
 
 import asyncio
@@ -24,6 +25,7 @@ from npd_runtime.deadletter import send_to_dead_letter
 from npd_runtime.inbox import first_delivery
 from npd_runtime.logs import current_event_id
 from npd_runtime.metrics import ServiceMetrics
+from npd_runtime.offsets import OffsetCommitter
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class EventConsumer:
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._producer: AIOKafkaProducer | None = None
         self._metrics_: ServiceMetrics | None = None
+        self._offsets = OffsetCommitter()
 
     def on(self, event: type[E], handler: Handler[E]) -> None:
         if event in self._handlers:
@@ -102,9 +105,14 @@ class EventConsumer:
         except Exception:
             # Could not even dead-letter it (broker down?): rewind so it is read again, never skipped.
             log.exception("event neither handled nor dead-lettered; will be redelivered")
+            self._offsets.forget(record)
             await msg.nack()
             return
-        await msg.ack()
+        self._offsets.handled(msg.consumer, record)
+
+    async def close(self) -> None:
+        """Commit what was handled; call before the broker stops."""
+        await self._offsets.close()
 
     async def process(self, record: Any) -> None:
         """Handle one Kafka record to the end: handled, duplicate, ignored or dead-lettered."""

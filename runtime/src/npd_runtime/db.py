@@ -8,7 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping (a round trip per request); connections are recycled instead, and a dead one fails
+    # one request, which the client may retry.
+    return create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_recycle=300)
 
 
 def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

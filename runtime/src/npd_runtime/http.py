@@ -2,37 +2,47 @@
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
-from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from npd_runtime.metrics import ServiceMetrics
 
 READY_TIMEOUT_S = 2.0
 
 
-def install_request_metrics(app: FastAPI, metrics: ServiceMetrics) -> None:
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+class RequestMetrics:
+    """Plain ASGI middleware (BaseHTTPMiddleware costs a task group per request) timing every request."""
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        metrics.http_request_duration.labels(request.method, _route_template(request), response.status_code).observe(
-            time.perf_counter() - started
-        )
-        return response
+        status = 500
 
+        async def send_and_remember(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
 
-def _route_template(request: Request) -> str:
-    """The route's path template, so /v1/organisations/{id} is one series, not one per id."""
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+        try:
+            await self.app(scope, receive, send_and_remember)
+        finally:
+            route = scope.get("route")
+            # The path template, so /v1/organisations/{id} is one series, not one per id.
+            template = getattr(route, "path", "unmatched")
+            self.metrics.http_request_duration.labels(scope["method"], template, status).observe(
+                time.perf_counter() - started
+            )
 
 
 operations = APIRouter(tags=["operations"])

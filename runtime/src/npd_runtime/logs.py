@@ -41,3 +41,4 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # aiokafka logs every rebalance and coordinator hiccup at INFO; operators need WARNING and up from it.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)

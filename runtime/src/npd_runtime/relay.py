@@ -78,13 +78,14 @@ class OutboxRelay:
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
             wake.set()  # rows left unsent by an earlier crash are published first
             while True:
-                with contextlib.suppress(TimeoutError):
-                    # The timeout is only a safety net (a lost connection is noticed here too).
+                try:
                     await asyncio.wait_for(wake.wait(), self._safety_poll_s)
+                except TimeoutError:
+                    # Only a safety net, which also notices a lost connection and refreshes the gauge.
+                    self._metrics.outbox_backlog.set(await conn.fetchval(f"SELECT count(*) FROM {OUTBOX_TABLE}"))
                 wake.clear()
                 while await self.publish_batch(conn) == self._batch_size:
                     pass
-                self._metrics.outbox_backlog.set(await conn.fetchval(f"SELECT count(*) FROM {OUTBOX_TABLE}"))
         finally:
             self._metrics.relay_active.set(0)
             with contextlib.suppress(Exception):

@@ -211,6 +211,6 @@ async def test_health_readiness_metrics_and_asyncapi_are_served(client: httpx.As
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"] == {"database": "ok", "kafka": "ok"}
     metrics = (await client.get("/metrics")).text
-    assert "npd_membership_http_request_duration_seconds_bucket" in metrics
+    assert 'npd_membership_http_request_duration_seconds_count{method="GET",route="/readyz",status="200"}' in metrics
     asyncapi = (await client.get("/asyncapi.json")).json()
     assert "npd.membership.organisation:nl.npd.membership.member-joined.v1" in str(asyncapi)

@@ -1,0 +1,152 @@
+"""End-to-end latency of the first flow: an admission accepted over HTTP by membership, until the welcome
+notification is committed in notifications' database. Not a test: it prints figures to compare.
+
+    make bench                  # 100 admissions/s for 20 s
+    uv run python bench/admission_latency.py --rate 200 --seconds 30
+
+It starts its own Kafka, PostgreSQL and the two services as separate processes (ports apart from
+`make run`), exactly as `make run` does. Start = just before the admit request is sent; end = the commit
+timestamp of the notification's transaction (PostgreSQL's track_commit_timestamp, same machine clock).
+Baseline, measured in the same run: the admit request's own HTTP round trip (send -> 200).
+"""
+
+import argparse
+import asyncio
+import statistics
+import time
+from pathlib import Path
+from uuid import uuid4
+
+import asyncpg
+import httpx
+from npd_devstack.cache import cache_dir
+from npd_devstack.platform import Platform
+from npd_devstack.stack import Infra
+
+KAFKA_PORT, CONTROLLER_PORT, POSTGRES_PORT, BASE_PORT = 29092, 29093, 56432, 8101
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def enable_commit_timestamps(infra: Infra) -> None:
+    conn = await asyncpg.connect(infra.postgres.dsn("postgres"))
+    try:
+        await conn.execute("ALTER SYSTEM SET track_commit_timestamp = on")
+    finally:
+        await conn.close()
+
+
+async def apply_many(client: httpx.AsyncClient, token: str, n: int) -> list[str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    sem = asyncio.Semaphore(20)
+
+    async def one(i: int) -> str:
+        async with sem:
+            body = {"name": f"Bench {uuid4().hex[:12]}", "kind": "municipality", "contact_email": "b@example.nl"}
+            response = await client.post("/v1/organisations", json=body, headers=headers)
+            response.raise_for_status()
+            return str(response.json()["id"])
+
+    return await asyncio.gather(*(one(i) for i in range(n)))
+
+
+async def admit_at_rate(
+    client: httpx.AsyncClient, admin: str, org_ids: list[str], rate: float
+) -> tuple[dict[str, float], list[float], float]:
+    """Admit each organisation at a steady rate; returns start times, HTTP round trips and elapsed time."""
+    headers = {"Authorization": f"Bearer {admin}"}
+    started: dict[str, float] = {}
+    round_trips: list[float] = []
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+
+    async def admit(i: int, org_id: str) -> None:
+        await asyncio.sleep(max(0.0, t0 + i / rate - loop.time()))
+        started[org_id] = time.time()
+        sent = time.perf_counter()
+        response = await client.post(f"/v1/organisations/{org_id}/admit", headers=headers)
+        round_trips.append(time.perf_counter() - sent)
+        response.raise_for_status()
+
+    await asyncio.gather(*(admit(i, org_id) for i, org_id in enumerate(org_ids)))
+    return started, round_trips, loop.time() - t0
+
+
+async def committed_at(dsn: str, org_ids: list[str], timeout_s: float = 60) -> dict[str, float]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            rows = await conn.fetch(
+                "SELECT organisation_id::text AS org, extract(epoch FROM pg_xact_commit_timestamp(xmin)) AS t "
+                "FROM notifications WHERE organisation_id = ANY($1::uuid[])",
+                org_ids,
+            )
+            if len(rows) == len(org_ids) or time.monotonic() > deadline:
+                return {r["org"]: float(r["t"]) for r in rows}
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+
+
+def report(label: str, values_s: list[float]) -> str:
+    ms = [v * 1000 for v in values_s]
+    return (
+        f"{label:<34} n={len(ms):>5}  p50={percentile(ms, 50):7.2f} ms  p90={percentile(ms, 90):7.2f} ms  "
+        f"p99={percentile(ms, 99):7.2f} ms  max={max(ms):7.2f} ms  mean={statistics.fmean(ms):7.2f} ms"
+    )
+
+
+async def measure(platform: Platform, rate: float, seconds: float, warmup: int) -> None:
+    issuer = platform.infra.issuer
+    admin = issuer.mint("bench-admin", ["network_admin"])
+    applicant = issuer.mint("bench-contact", [])
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    async with httpx.AsyncClient(base_url=platform.url("membership"), limits=limits, timeout=30) as client:
+        total = warmup + int(rate * seconds)
+        print(f"preparing {total} applications ...", flush=True)
+        org_ids = await apply_many(client, applicant, total)
+        await admit_at_rate(client, admin, org_ids[:warmup], rate)
+        await committed_at(platform.infra.postgres.dsn("notifications"), org_ids[:warmup])
+        print(f"measuring: {rate:g} admissions/s for {seconds:g} s ...", flush=True)
+        started, round_trips, elapsed = await admit_at_rate(client, admin, org_ids[warmup:], rate)
+    done = await committed_at(platform.infra.postgres.dsn("notifications"), org_ids[warmup:])
+    missing = len(started) - len(done)
+    end_to_end = [done[o] - started[o] for o in done]
+    e2e_p99, http_p99 = percentile(end_to_end, 99), percentile(round_trips, 99)
+    print()
+    print(f"offered {rate:g}/s, achieved {len(started) / elapsed:.1f}/s over {elapsed:.1f} s; missing: {missing}")
+    print(report("baseline: admit HTTP round trip", round_trips))
+    print(report("end to end: HTTP -> notification", end_to_end))
+    print(f"ratio end-to-end / HTTP round trip: p50 x{percentile(end_to_end, 50) / percentile(round_trips, 50):.2f}"
+          f", p99 x{e2e_p99 / http_p99:.2f}")  # fmt: skip
+    print(f"target p99 < 50 ms at 100/s: {'met' if e2e_p99 < 0.050 and missing == 0 else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=100.0, help="admissions per second")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=int, default=100)
+    args = parser.parse_args()
+    infra = Infra(
+        Path(cache_dir()) / "bench",
+        kafka_port=KAFKA_PORT,
+        controller_port=CONTROLLER_PORT,
+        postgres_port=POSTGRES_PORT,
+    )
+    infra.start()
+    asyncio.run(enable_commit_timestamps(infra))
+    infra.postgres.stop()
+    infra.postgres.start()
+    with Platform(
+        infra, services=("membership", "notifications"), base_port=BASE_PORT, log_level="WARNING", start_infra=False
+    ) as platform:
+        asyncio.run(measure(platform, args.rate, args.seconds, args.warmup))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,1 +1,0 @@
-pytest_plugins = ["npd_devstack.pytest_plugin"]
