@@ -28,7 +28,7 @@ KAFKA_PORT, CONTROLLER_PORT, POSTGRES_PORT, BASE_PORT = 29092, 29093, 56432, 810
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def enable_commit_timestamps(infra: Infra) -> None:
