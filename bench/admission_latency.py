@@ -19,6 +19,9 @@ from uuid import uuid4
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaConsumer
+from npd_contracts import MemberJoined
+from npd_contracts.topics import MEMBERSHIP_ORGANISATION
 from npd_devstack.cache import cache_dir
 from npd_devstack.platform import Platform
 from npd_devstack.stack import Infra
@@ -92,6 +95,31 @@ async def committed_at(dsn: str, org_ids: list[str], timeout_s: float = 60) -> d
         await conn.close()
 
 
+async def published_at(bootstrap: str, org_ids: list[str]) -> dict[str, float]:
+    """When the relay handed each MemberJoined to Kafka (the record's CreateTime, set by the producer)."""
+    wanted = set(org_ids)
+    consumer = AIOKafkaConsumer(
+        MEMBERSHIP_ORGANISATION.name,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-{uuid4()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: dict[str, float] = {}
+    try:
+        async with asyncio.timeout(60):
+            while len(found) < len(wanted):
+                for records in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values():
+                    for r in records:
+                        key = r.key.decode()
+                        if key in wanted and dict(r.headers)["ce_type"] == MemberJoined.TYPE.encode():
+                            found[key] = r.timestamp / 1000
+    finally:
+        await consumer.stop()
+    return found
+
+
 def report(label: str, values_s: list[float]) -> str:
     ms = [v * 1000 for v in values_s]
     return (
@@ -114,12 +142,17 @@ async def measure(platform: Platform, rate: float, seconds: float, warmup: int) 
         print(f"measuring: {rate:g} admissions/s for {seconds:g} s ...", flush=True)
         started, round_trips, elapsed = await admit_at_rate(client, admin, org_ids[warmup:], rate)
     done = await committed_at(platform.infra.postgres.dsn("notifications"), org_ids[warmup:])
+    published = await published_at(platform.infra.bootstrap_servers, list(done))
     missing = len(started) - len(done)
     end_to_end = [done[o] - started[o] for o in done]
+    to_kafka = [published[o] - started[o] for o in done]
+    from_kafka = [done[o] - published[o] for o in done]
     e2e_p99, http_p99 = percentile(end_to_end, 99), percentile(round_trips, 99)
     print()
     print(f"offered {rate:g}/s, achieved {len(started) / elapsed:.1f}/s over {elapsed:.1f} s; missing: {missing}")
     print(report("baseline: admit HTTP round trip", round_trips))
+    print(report("  HTTP -> in Kafka (relay)", to_kafka))
+    print(report("  Kafka -> committed (consumer)", from_kafka))
     print(report("end to end: HTTP -> notification", end_to_end))
     print(f"ratio end-to-end / HTTP round trip: p50 x{percentile(end_to_end, 50) / percentile(round_trips, 50):.2f}"
           f", p99 x{e2e_p99 / http_p99:.2f}")  # fmt: skip

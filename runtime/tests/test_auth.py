@@ -1,3 +1,4 @@
+import time
 from pathlib import Path
 from uuid import uuid4
 
@@ -50,3 +51,13 @@ def test_roles_the_platform_does_not_know_are_ignored_not_trusted() -> None:
 def test_a_plain_http_jwks_url_is_refused_outside_localhost() -> None:
     with pytest.raises(ValueError, match="https"):
         TokenVerifier(issuer="i", audience="a", jwks_url="http://issuer.example/jwks")
+
+
+def test_a_verified_token_is_refused_once_it_expires_even_from_the_cache(
+    verifier: TokenVerifier, dev_issuer: DevIssuer
+) -> None:
+    token = dev_issuer.mint("p-1", ["member"], ttl_s=1)
+    assert verifier.verify(token).person_id == "p-1"
+    time.sleep(1.1)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verifier.verify(token)

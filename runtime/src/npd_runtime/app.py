@@ -4,6 +4,7 @@ in every service. A service's main.py describes itself with a ServiceSpec and ca
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,10 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         await producer.start()
         await broker.start()
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay") if relay else None
+        # Everything built so far lives as long as the process: keep the collector from re-scanning it,
+        # which otherwise shows up as tens of milliseconds of tail latency on full collections.
+        gc.collect()
+        gc.freeze()
         log.info("%s started", spec.name)
         try:
             yield

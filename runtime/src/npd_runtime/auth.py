@@ -5,6 +5,7 @@ organisation an org_admin or member belongs to).
 """
 
 import json
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +20,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from npd_runtime.problems import Forbidden, Problem
 
 ALGORITHMS = ["RS256", "ES256"]
+# Clients reuse one access token for many calls; verifying its RSA signature each time is the costliest
+# step of a request. Insertion-ordered dict, oldest evicted first.
+_CACHE_SIZE = 4096
 
 
 class Role(StrEnum):
@@ -55,6 +59,7 @@ class Unauthenticated(Problem):
 class TokenVerifier:
     def __init__(self, *, issuer: str, audience: str, jwks_url: str) -> None:
         self.issuer, self.audience = issuer, audience
+        self._verified: dict[str, tuple[Principal, float]] = {}
         url = urlparse(jwks_url)
         if url.scheme == "file":
             self._keys: jwt.PyJWKSet | None = jwt.PyJWKSet.from_dict(json.loads(Path(url.path).read_text()))
@@ -75,6 +80,17 @@ class TokenVerifier:
         raise jwt.InvalidTokenError(f"no key with kid {kid!r} in the issuer's JWKS")
 
     def verify(self, token: str) -> Principal:
+        """The token's principal; a token already verified is answered from a small cache until it expires."""
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= _CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -88,7 +104,7 @@ class TokenVerifier:
             raise Unauthenticated("the token has expired") from None
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
             raise Unauthenticated(f"the token is not valid: {exc}") from None
-        return _principal(claims)
+        return _principal(claims), float(claims["exp"])
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
@@ -108,7 +124,9 @@ def _principal(claims: dict[str, Any]) -> Principal:
 _bearer = HTTPBearer(auto_error=False, description="OIDC access token (JWT) from the network's issuer")
 
 
-def current_principal(
+# async, though it awaits nothing: FastAPI runs a plain `def` dependency on a worker thread, a hop that
+# costs more than the verification itself.
+async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None:
