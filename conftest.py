@@ -7,12 +7,14 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from npd_contracts.topics import topic_specs
 from npd_devstack.issuer import DevIssuer
@@ -120,6 +122,10 @@ def token(dev_issuer: DevIssuer) -> Callable[..., dict[str, str]]:
     return headers
 
 
-@pytest.fixture(scope="session")
-def repo_root() -> Iterator[Path]:
-    yield ROOT
+@pytest_asyncio.fixture(scope="session")
+async def kafka_producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
+    """A plain producer, for tests that put records on a topic themselves."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True)
+    await producer.start()
+    yield producer
+    await producer.stop()

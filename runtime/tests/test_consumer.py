@@ -1,12 +1,10 @@
 """EventConsumer.process on real PostgreSQL, dead letters on the real broker."""
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 from npd_contracts import Envelope, MemberLeft, encode
 from npd_contracts.membership import LeaveReason
@@ -37,14 +35,6 @@ class FakeDeadLetterProducer:
 
     async def send_and_wait(self, topic: str, *, value: Any, key: Any, headers: list[tuple[str, bytes]]) -> None:
         self.sent.append((topic, dict(headers)))
-
-
-@pytest_asyncio.fixture(scope="module")
-async def real_producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True)
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 def a_record() -> tuple[Envelope, Record]:
@@ -144,8 +134,8 @@ async def test_a_failed_attempt_leaves_no_processed_record_behind(runtime_db: tu
 
 
 async def test_dead_letters_reach_the_real_dead_letter_topic(
-    runtime_db: tuple[str, AsyncEngine], real_producer: AIOKafkaProducer
+    runtime_db: tuple[str, AsyncEngine], kafka_producer: AIOKafkaProducer
 ) -> None:
     record = Record(value=b"[]", headers=[("ce_specversion", b"1.0")], key=b"k")
-    consumer = consumer_with(None, runtime_db[1], real_producer, name="dlq-real")
+    consumer = consumer_with(None, runtime_db[1], kafka_producer, name="dlq-real")
     await consumer.process(record)  # raises if the broker did not acknowledge the dead letter

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from npd_contracts import Envelope, MemberLeft, decode
 from npd_contracts.membership import LeaveReason
@@ -18,14 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .conftest import outbox
-
-
-@pytest_asyncio.fixture(scope="module")
-async def producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True)
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 @contextlib.asynccontextmanager
@@ -87,14 +78,14 @@ async def backlog(engine: AsyncEngine) -> int:
 
 
 async def test_events_of_one_aggregate_leave_in_commit_order_and_the_outbox_empties(
-    runtime_db: tuple[str, AsyncEngine], kafka: str, producer: AIOKafkaProducer, wait_for: Callable[..., Any]
+    runtime_db: tuple[str, AsyncEngine], kafka: str, kafka_producer: AIOKafkaProducer, wait_for: Callable[..., Any]
 ) -> None:
     url, engine = runtime_db
     org_id = uuid4()
     written = departures(org_id, 30)
     for envelope in written:
         await write(engine, [envelope])
-    async with relay_running(relay(url, producer)):
+    async with relay_running(relay(url, kafka_producer)):
         published = await read_back(kafka, str(org_id).encode(), 30)
         await wait_for(lambda: _zero(backlog(engine)))
     assert [e.id for e in published] == [e.id for e in written]
@@ -105,11 +96,11 @@ async def _zero(value: Any) -> bool:
 
 
 async def test_a_commit_wakes_the_relay_at_once_rather_than_at_its_next_poll(
-    runtime_db: tuple[str, AsyncEngine], kafka: str, producer: AIOKafkaProducer
+    runtime_db: tuple[str, AsyncEngine], kafka: str, kafka_producer: AIOKafkaProducer
 ) -> None:
     url, engine = runtime_db
     slow_poll = OutboxRelay(
-        service="relay-test", database_url=url, producer=producer, metrics=ServiceMetrics("t"), safety_poll_s=60
+        service="relay-test", database_url=url, producer=kafka_producer, metrics=ServiceMetrics("t"), safety_poll_s=60
     )
     async with relay_running(slow_poll):
         await asyncio.sleep(0.5)  # connected, listening, idle
@@ -120,13 +111,13 @@ async def test_a_commit_wakes_the_relay_at_once_rather_than_at_its_next_poll(
 
 
 async def test_a_second_replica_stands_by_until_the_active_one_goes(
-    runtime_db: tuple[str, AsyncEngine], kafka: str, producer: AIOKafkaProducer, wait_for: Callable[..., Any]
+    runtime_db: tuple[str, AsyncEngine], kafka: str, kafka_producer: AIOKafkaProducer, wait_for: Callable[..., Any]
 ) -> None:
     url, engine = runtime_db
     first_metrics, second_metrics = ServiceMetrics("first"), ServiceMetrics("second")
-    async with relay_running(relay(url, producer, first_metrics)) as first:
+    async with relay_running(relay(url, kafka_producer, first_metrics)) as first:
         await wait_for(lambda: _gauge(first_metrics, 1))
-        async with relay_running(relay(url, producer, second_metrics)):
+        async with relay_running(relay(url, kafka_producer, second_metrics)):
             await asyncio.sleep(0.6)
             assert second_metrics.relay_active._value.get() == 0
             first.cancel()

@@ -26,14 +26,6 @@ async def app(service_settings: Callable[..., dict[str, Any]], run_app: Callable
         yield app
 
 
-@pytest_asyncio.fixture(scope="module")
-async def producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True)
-    await producer.start()
-    yield producer
-    await producer.stop()
-
-
 def member_joined(contact: str) -> Envelope:
     data = MemberJoined(
         organisation_id=uuid4(),
@@ -59,14 +51,14 @@ async def welcomes_for(app: Any, organisation_id: UUID) -> int:
 
 
 async def test_a_second_delivery_of_the_same_event_changes_nothing(
-    app: Any, kafka: str, producer: AIOKafkaProducer, wait_for: Callable[..., Any]
+    app: Any, kafka: str, kafka_producer: AIOKafkaProducer, wait_for: Callable[..., Any]
 ) -> None:
     event = member_joined("contact-dup")
-    await publish(producer, event)
-    await publish(producer, event)
+    await publish(kafka_producer, event)
+    await publish(kafka_producer, event)
     marker = member_joined("contact-marker")  # handled after both copies: the partition is read in order
     marker = Envelope(data=marker.data.model_copy(update={"organisation_id": event.data.organisation_id}), source="/t")
-    await publish(producer, marker)
+    await publish(kafka_producer, marker)
     await wait_for(lambda: _at_least(app, event.data.organisation_id, 2))
     async with app.state.sessions() as session:
         recipients = (
@@ -103,13 +95,13 @@ async def dead_letters(kafka: str, key: bytes) -> list[Any]:
 
 
 async def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_consumer_goes_on(
-    app: Any, kafka: str, producer: AIOKafkaProducer, token: Callable[..., dict[str, str]], wait_for: Callable[..., Any]
+    app: Any, kafka: str, kafka_producer: AIOKafkaProducer, wait_for: Callable[..., Any]
 ) -> None:
     good = member_joined("contact-after-poison")
     poison_key = str(good.data.organisation_id).encode()  # same key, same partition: it sits right before `good`
     _, _, headers = encode(good)
-    await producer.send_and_wait(TOPIC, value=b"{this is not json", key=poison_key, headers=headers)
-    await publish(producer, good)
+    await kafka_producer.send_and_wait(TOPIC, value=b"{this is not json", key=poison_key, headers=headers)
+    await publish(kafka_producer, good)
 
     await wait_for(lambda: welcomes_for(app, good.data.organisation_id))
     letters = await wait_for(lambda: dead_letters(kafka, poison_key))
@@ -121,12 +113,12 @@ async def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_cons
 
 
 async def test_an_event_of_an_unknown_type_is_dead_lettered(
-    app: Any, kafka: str, producer: AIOKafkaProducer, wait_for: Callable[..., Any]
+    app: Any, kafka: str, kafka_producer: AIOKafkaProducer, wait_for: Callable[..., Any]
 ) -> None:
     envelope = member_joined("nobody")
     key, value, headers = encode(envelope)
     headers = [(k, b"nl.npd.unknown.v9" if k == "ce_type" else v) for k, v in headers]
-    await producer.send_and_wait(TOPIC, value=value, key=key, headers=headers)
+    await kafka_producer.send_and_wait(TOPIC, value=value, key=key, headers=headers)
     letters = await wait_for(lambda: dead_letters(kafka, key))
     assert "unknown event type 'nl.npd.unknown.v9'" in dict(letters[0].headers)["npd_dlq_reason"].decode()
 

@@ -1,16 +1,16 @@
 """Membership HTTP API (/v1): apply, admit, leave, read. Who may do what is decided here, per object."""
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 from npd_runtime.auth import Principal, PrincipalDep, Role, require_role
 from npd_runtime.db import SessionDep
+from npd_runtime.pagination import Limit, Offset, Page
 from npd_runtime.problems import Conflict, Forbidden, NotFound, Problem
 
 from npd_membership import service
 from npd_membership.domain import Organisation, Status, TransitionRefused
-from npd_membership.schemas import DepartureCreate, OrganisationCreate, OrganisationPublic, Page
+from npd_membership.schemas import DepartureCreate, OrganisationCreate, OrganisationPublic
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 
@@ -61,8 +61,8 @@ async def list_organisations(
     principal: PrincipalDep,
     session: SessionDep,
     status: Status | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[OrganisationPublic]:
     """Every organisation, by name (network admins only)."""
     require_role(principal, Role.NETWORK_ADMIN)

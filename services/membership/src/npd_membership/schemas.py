@@ -1,15 +1,12 @@
 """HTTP models of the membership API (never the event contracts)."""
 
 from datetime import datetime
-from typing import Generic, TypeVar
 from uuid import UUID
 
 from npd_contracts import LeaveReason, OrganisationKind
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from npd_membership.domain import Organisation, Status
-
-T = TypeVar("T")
 
 
 class OrganisationCreate(BaseModel):
@@ -40,10 +37,3 @@ class OrganisationPublic(BaseModel):
     @classmethod
     def of(cls, org: Organisation) -> "OrganisationPublic":
         return cls.model_validate(org, from_attributes=True)
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int

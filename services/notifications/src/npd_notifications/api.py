@@ -1,15 +1,15 @@
 """The in-app inbox (/v1/inbox): each person sees and marks only their own notifications."""
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from npd_runtime.auth import PrincipalDep
 from npd_runtime.db import SessionDep
+from npd_runtime.pagination import Limit, Offset, Page
 from npd_runtime.problems import NotFound
 
 from npd_notifications import service
-from npd_notifications.schemas import NotificationPublic, Page
+from npd_notifications.schemas import NotificationPublic
 
 router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
 
@@ -24,8 +24,8 @@ async def read_inbox(
     principal: PrincipalDep,
     session: SessionDep,
     unread: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[NotificationPublic]:
     """The caller's notifications, newest first."""
     async with session.begin():

@@ -1,14 +1,11 @@
 """HTTP models of the notifications API."""
 
 from datetime import datetime
-from typing import Generic, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
 
 from npd_notifications.domain import Kind, Notification
-
-T = TypeVar("T")
 
 
 class NotificationPublic(BaseModel):
@@ -23,10 +20,3 @@ class NotificationPublic(BaseModel):
     @classmethod
     def of(cls, notification: Notification) -> "NotificationPublic":
         return cls.model_validate(notification, from_attributes=True)
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
