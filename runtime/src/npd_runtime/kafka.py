@@ -12,10 +12,10 @@ from faststream.security import (
     SASLScram512,
 )
 
-from npd_runtime.settings import ServiceSettings
+from npd_runtime.settings import KafkaSettings
 
 
-def connection_options(settings: ServiceSettings) -> dict[str, Any]:
+def connection_options(settings: KafkaSettings) -> dict[str, Any]:
     """aiokafka connection options (TLS/SASL) from the environment."""
     options: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
@@ -31,7 +31,7 @@ def connection_options(settings: ServiceSettings) -> dict[str, Any]:
     return options
 
 
-def create_producer(settings: ServiceSettings, client_id: str) -> AIOKafkaProducer:
+def create_producer(settings: KafkaSettings, client_id: str) -> AIOKafkaProducer:
     """The producer for the outbox relay and dead letters.
 
     aiokafka defaults to acks=1 without idempotence: a leader failover could lose or duplicate events.
@@ -47,7 +47,7 @@ def create_producer(settings: ServiceSettings, client_id: str) -> AIOKafkaProduc
     )
 
 
-def _security(settings: ServiceSettings) -> BaseSecurity | None:
+def _security(settings: KafkaSettings) -> BaseSecurity | None:
     protocol = settings.kafka_security_protocol
     if protocol == "PLAINTEXT":
         return None
@@ -63,7 +63,7 @@ def _security(settings: ServiceSettings) -> BaseSecurity | None:
     )
 
 
-def create_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
+def create_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
     """FastStream broker for this service's consumers.
 
     Events leave through the outbox relay's own producer, never through this broker; its producer is

@@ -6,15 +6,10 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class ServiceSettings(BaseSettings):
-    """Base class; each service sets `env_prefix` (e.g. `MEMBERSHIP_`) for its own `DATABASE_URL`.
-
-    Kafka and OIDC settings keep their unprefixed names: one cluster and one issuer serve every service.
-    """
+class KafkaSettings(BaseSettings):
+    """How to reach the platform's Kafka cluster; unprefixed names, as one cluster serves every service."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
-    database_url: str = Field(description="SQLAlchemy URL, postgresql+asyncpg://user:pass@host:port/db")
 
     kafka_bootstrap_servers: str = Field("127.0.0.1:19092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
@@ -26,6 +21,15 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str | None = Field(None, validation_alias="KAFKA_SASL_USERNAME")
     kafka_sasl_password: SecretStr | None = Field(None, validation_alias="KAFKA_SASL_PASSWORD")
     kafka_ssl_cafile: str | None = Field(None, validation_alias="KAFKA_SSL_CAFILE")
+
+
+class ServiceSettings(KafkaSettings):
+    """Base class; each service sets `env_prefix` (e.g. `MEMBERSHIP_`) for its own `DATABASE_URL`.
+
+    Kafka and OIDC settings keep their unprefixed names: one cluster and one issuer serve every service.
+    """
+
+    database_url: str = Field(description="SQLAlchemy URL, postgresql+asyncpg://user:pass@host:port/db")
 
     oidc_issuer: str = Field(validation_alias="OIDC_ISSUER")
     oidc_audience: str = Field("npd-platform", validation_alias="OIDC_AUDIENCE")
