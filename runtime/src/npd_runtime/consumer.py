@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -109,6 +109,13 @@ class EventConsumer:
             await msg.nack()
             return
         self._offsets.handled(msg.consumer, record)
+        self._observe_lag(msg.consumer, record)
+
+    def _observe_lag(self, consumer: Any, record: Any) -> None:
+        highwater = consumer.highwater(TopicPartition(record.topic, record.partition))
+        if highwater is not None:
+            lag = max(0, highwater - record.offset - 1)
+            self._metrics.consumer_lag.labels(record.topic, record.partition).set(lag)
 
     async def close(self) -> None:
         """Commit what was handled; call before the broker stops."""

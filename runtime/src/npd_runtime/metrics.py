@@ -42,6 +42,12 @@ class ServiceMetrics:
         self.handler_retries = Counter(
             f"{p}_event_handler_retries_total", "Failed handler attempts that were retried.", ["type"], registry=r
         )
+        self.consumer_lag = Gauge(
+            f"{p}_consumer_lag_events",
+            "Events on a partition not yet handled, as of the last one handled (high watermark - next offset).",
+            ["topic", "partition"],
+            registry=r,
+        )
         self.dead_letters = Counter(
             f"{p}_dead_letters_total", "Events sent to a dead-letter topic.", ["topic"], registry=r
         )

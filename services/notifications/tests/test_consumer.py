@@ -1,6 +1,5 @@
 """The notifications consumer on a real broker: duplicates change nothing, bad messages are dead-lettered."""
 
-import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -123,10 +122,12 @@ async def test_an_event_of_an_unknown_type_is_dead_lettered(
     assert "unknown event type 'nl.npd.unknown.v9'" in dict(letters[0].headers)["npd_dlq_reason"].decode()
 
 
-async def test_dead_letters_are_counted_in_metrics(app: Any, run_app: Callable[..., Any]) -> None:
+async def test_dead_letters_and_consumer_lag_are_in_the_metrics(app: Any) -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         text = (await client.get("/metrics")).text
-    line = next(x for x in text.splitlines() if x.startswith("npd_notifications_dead_letters_total{"))
-    assert float(line.split()[-1]) >= 1
-    assert json.dumps(TOPIC) in json.dumps(line) or TOPIC in line
+    dead = next(x for x in text.splitlines() if x.startswith("npd_notifications_dead_letters_total{"))
+    assert f'topic="{TOPIC}"' in dead
+    assert float(dead.split()[-1]) >= 1
+    lag = [x for x in text.splitlines() if x.startswith("npd_notifications_consumer_lag_events{")]
+    assert lag and all(f'topic="{TOPIC}"' in x for x in lag)

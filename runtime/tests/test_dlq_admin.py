@@ -8,8 +8,8 @@ from uuid import uuid4
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from npd_contracts import Envelope, MemberLeft, decode, encode
 from npd_contracts.membership import LeaveReason
-from npd_runtime.dead_letters import read_dead_letters, replay
 from npd_runtime.deadletter import send_to_dead_letter
+from npd_runtime.dlq_admin import read_dead_letters, replay
 from npd_runtime.settings import KafkaSettings
 
 TOPIC = "npd.benchmark.submission"  # a topic no service consumes yet: nothing else reacts to the replay
