@@ -61,3 +61,20 @@ def test_an_unknown_field_from_a_newer_producer_is_ignored() -> None:
     value, headers = valid_record()
     newer = json.loads(value) | {"added_later": True}
     assert decode(json.dumps(newer).encode(), headers).data == decode(value, headers).data
+
+
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_the_trace_context_travels_as_the_cloudevents_traceparent_extension() -> None:
+    envelope = Envelope(data=a_member_joined(), source="/npd/membership", traceparent=TRACEPARENT)
+    _, value, headers = encode(envelope)
+    assert dict(headers)["ce_traceparent"] == TRACEPARENT.encode()
+    assert decode(value, headers).traceparent == TRACEPARENT
+
+
+@pytest.mark.parametrize("bad", ["01-xyz", "00-" + "0" * 32 + "-00f067aa0ba902b7-01", "garbage"])
+def test_a_malformed_trace_context_is_dropped_and_the_event_still_decodes(bad: str) -> None:
+    value, headers = valid_record()
+    decoded = decode(value, [*headers, ("ce_traceparent", bad.encode())])
+    assert decoded.traceparent is None

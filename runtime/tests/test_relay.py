@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -93,6 +94,19 @@ async def test_events_of_one_aggregate_leave_in_commit_order_and_the_outbox_empt
 
 async def _zero(value: Any) -> bool:
     return await value == 0
+
+
+async def test_the_trace_context_of_an_event_reaches_kafka(
+    runtime_db: tuple[str, AsyncEngine], kafka: str, kafka_producer: AIOKafkaProducer
+) -> None:
+    url, engine = runtime_db
+    org_id = uuid4()
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    [envelope] = departures(org_id, 1)
+    await write(engine, [replace(envelope, traceparent=traceparent)])
+    async with relay_running(relay(url, kafka_producer)):
+        [published] = await read_back(kafka, str(org_id).encode(), 1)
+    assert published.traceparent == traceparent
 
 
 async def test_a_commit_wakes_the_relay_at_once_rather_than_at_its_next_poll(

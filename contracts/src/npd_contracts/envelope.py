@@ -5,6 +5,7 @@ can read our topics and our consumers can read theirs.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -19,6 +20,17 @@ CONTENT_TYPE = "application/json"
 
 Headers = list[tuple[str, bytes]]
 
+# W3C Trace Context, carried as the CloudEvents distributed-tracing extension attribute `traceparent`.
+_TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def valid_traceparent(value: str | None) -> str | None:
+    """The value if it is a W3C traceparent (version 00, non-zero ids), else None."""
+    if value is None or not _TRACEPARENT.match(value):
+        return None
+    _, trace_id, span_id, _ = value.split("-")
+    return value if trace_id != "0" * 32 and span_id != "0" * 16 else None
+
 
 class MalformedEvent(ValueError):
     """A Kafka record that is not a valid event of our catalogue; the message says why."""
@@ -30,6 +42,7 @@ class Envelope:
     source: str
     id: str = field(default_factory=lambda: str(uuid4()))
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    traceparent: str | None = None
 
     @property
     def type(self) -> str:
@@ -44,8 +57,10 @@ class Envelope:
         return self.data.TOPIC.name
 
 
-def encode_headers(*, id: str, source: str, type: str, time: datetime, subject: str) -> Headers:
-    return [
+def encode_headers(
+    *, id: str, source: str, type: str, time: datetime, subject: str, traceparent: str | None = None
+) -> Headers:
+    headers = [
         ("ce_specversion", SPEC_VERSION.encode()),
         ("ce_id", id.encode()),
         ("ce_source", source.encode()),
@@ -54,6 +69,9 @@ def encode_headers(*, id: str, source: str, type: str, time: datetime, subject: 
         ("ce_subject", subject.encode()),
         ("content-type", CONTENT_TYPE.encode()),
     ]
+    if traceparent:
+        headers.append(("ce_traceparent", traceparent.encode()))
+    return headers
 
 
 def encode(envelope: Envelope) -> tuple[bytes, bytes, Headers]:
@@ -64,6 +82,7 @@ def encode(envelope: Envelope) -> tuple[bytes, bytes, Headers]:
         type=envelope.type,
         time=envelope.time,
         subject=envelope.subject,
+        traceparent=envelope.traceparent,
     )
     return envelope.subject.encode(), envelope.data.model_dump_json().encode(), headers
 
@@ -88,7 +107,9 @@ def decode(value: bytes | None, headers: Headers) -> Envelope:
     except ValueError:
         raise MalformedEvent(f"ce_time is not an RFC 3339 timestamp: {attrs['ce_time']!r}") from None
     data = _decode_data(cls, value)
-    return Envelope(data=data, source=attrs["ce_source"], id=attrs["ce_id"], time=time)
+    # A malformed trace context is dropped, not fatal: tracing must never cost an event.
+    traceparent = valid_traceparent(attrs.get("ce_traceparent"))
+    return Envelope(data=data, source=attrs["ce_source"], id=attrs["ce_id"], time=time, traceparent=traceparent)
 
 
 def _header_map(headers: Headers) -> dict[str, str]:

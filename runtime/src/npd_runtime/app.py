@@ -24,6 +24,7 @@ from npd_runtime.metrics import ServiceMetrics
 from npd_runtime.problems import install_problem_handlers
 from npd_runtime.relay import OutboxRelay
 from npd_runtime.settings import ServiceSettings
+from npd_runtime.tracing import TraceContext
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         setattr(app.state, key, value)
     install_problem_handlers(app)
     app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(TraceContext)
     app.include_router(operations)
     app.include_router(
         _asyncapi_routes(AsyncAPI(broker, title=f"{spec.title} (Kafka interface)", version=spec.version))

@@ -26,6 +26,7 @@ from npd_runtime.inbox import first_delivery
 from npd_runtime.logs import current_event_id
 from npd_runtime.metrics import ServiceMetrics
 from npd_runtime.offsets import OffsetCommitter
+from npd_runtime.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -134,11 +135,13 @@ class EventConsumer:
         if handler is None:
             self._metrics.events_consumed.labels(topic, envelope.type, "ignored").inc()
             return
-        token = current_event_id.set(envelope.id)
+        event_token = current_event_id.set(envelope.id)
+        trace_token = current_traceparent.set(envelope.traceparent)
         try:
             outcome = await self._handle_with_retries(handler, envelope, record)
         finally:
-            current_event_id.reset(token)
+            current_traceparent.reset(trace_token)
+            current_event_id.reset(event_token)
         self._metrics.events_consumed.labels(topic, envelope.type, outcome).inc()
 
     async def _handle_with_retries(self, handler: Handler[Any], envelope: Envelope, record: Any) -> str:

@@ -1,10 +1,12 @@
-"""JSON log lines carrying the service name and, while an event is handled, its id."""
+"""JSON log lines carrying the service name, the trace id and, while an event is handled, its id."""
 
 import json
 import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from npd_runtime.tracing import current_traceparent, trace_id
 
 current_event_id: ContextVar[str | None] = ContextVar("current_event_id", default=None)
 
@@ -25,6 +27,9 @@ class JsonFormatter(logging.Formatter):
         event_id = current_event_id.get()
         if event_id:
             line["event_id"] = event_id
+        traced = trace_id(current_traceparent.get())
+        if traced:
+            line["trace_id"] = traced
         for key in ("event_type", "topic", "partition", "offset", "reason"):
             if hasattr(record, key):
                 line[key] = getattr(record, key)

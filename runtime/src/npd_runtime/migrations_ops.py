@@ -19,6 +19,7 @@ def create_messaging_tables() -> None:
         sa.Column("subject", sa.String(255), nullable=False),
         sa.Column("time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("traceparent", sa.String(55)),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     op.create_index("ix_outbox_created_at", OUTBOX_TABLE, ["created_at"])

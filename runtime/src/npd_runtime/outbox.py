@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from npd_runtime.tracing import current_traceparent
+
 OUTBOX_TABLE = "outbox"
 NOTIFY_CHANNEL = "npd_outbox"
 
@@ -38,6 +40,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("subject", String(255), nullable=False),
         Column("time", DateTime(timezone=True), nullable=False),
         Column("data", Text, nullable=False),
+        Column("traceparent", String(55)),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Index("ix_outbox_created_at", "created_at"),
     )
@@ -68,7 +71,10 @@ def drop_notify_trigger_ddl() -> list[str]:
 
 
 async def add_events(session: AsyncSession, table: Table, *envelopes: Envelope) -> None:
-    """Write events to the outbox in the caller's transaction; they leave only if it commits."""
+    """Write events to the outbox in the caller's transaction; they leave only if it commits.
+
+    Each carries the current trace context unless it has its own.
+    """
     if not envelopes:
         return
     await session.execute(
@@ -83,6 +89,7 @@ async def add_events(session: AsyncSession, table: Table, *envelopes: Envelope) 
                 "subject": e.subject,
                 "time": e.time,
                 "data": e.data.model_dump_json(),
+                "traceparent": e.traceparent or current_traceparent.get(),
             }
             for e in envelopes
         ],

@@ -22,7 +22,7 @@ from npd_runtime.outbox import NOTIFY_CHANNEL, OUTBOX_TABLE
 log = logging.getLogger(__name__)
 
 _SELECT = f"""
-    SELECT position, event_id, topic, key, type, source, subject, time, data
+    SELECT position, event_id, topic, key, type, source, subject, time, data, traceparent
     FROM {OUTBOX_TABLE} ORDER BY position LIMIT $1
 """
 _DELETE = f"DELETE FROM {OUTBOX_TABLE} WHERE position = ANY($1::bigint[])"
@@ -106,7 +106,12 @@ class OutboxRelay:
         pending = []
         for row in rows:
             headers = encode_headers(
-                id=row["event_id"], source=row["source"], type=row["type"], time=row["time"], subject=row["subject"]
+                id=row["event_id"],
+                source=row["source"],
+                type=row["type"],
+                time=row["time"],
+                subject=row["subject"],
+                traceparent=row["traceparent"],
             )
             # send() only enqueues: the whole batch is in flight at once, still in order per partition.
             pending.append(

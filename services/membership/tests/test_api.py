@@ -214,3 +214,22 @@ async def test_health_readiness_metrics_and_asyncapi_are_served(client: httpx.As
     assert 'npd_membership_http_request_duration_seconds_count{method="GET",route="/readyz",status="200"}' in metrics
     asyncapi = (await client.get("/asyncapi.json")).json()
     assert "npd.membership.organisation:nl.npd.membership.member-joined.v1" in str(asyncapi)
+
+
+async def test_the_callers_trace_context_is_kept_on_the_events_the_request_causes(
+    app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers]
+) -> None:
+    app, client = app_and_client
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    response = await client.post(
+        "/v1/organisations", json=application(), headers=token("applicant-12") | {"traceparent": traceparent}
+    )
+    assert response.headers["traceparent"] == traceparent
+    async with app.state.sessions() as session:
+        stored = await session.scalar(select(outbox.c.traceparent).where(outbox.c.key == response.json()["id"]))
+    assert stored == traceparent
+
+
+async def test_a_request_without_trace_context_starts_a_trace(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.headers["traceparent"].startswith("00-")
