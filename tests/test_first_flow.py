@@ -141,11 +141,16 @@ async def _above(measure: Callable[[], float], floor: float) -> bool:
     return measure() > floor
 
 
-async def test_the_services_report_ready_only_with_their_database_and_broker(
-    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any]
+async def test_without_its_database_a_service_is_not_ready_and_answers_503_not_500(
+    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any], token: Callable[..., Headers]
 ) -> None:
     broken = service_settings("membership") | {"database_url": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
+    body = {"name": "Gemeente Nergens", "kind": "municipality", "contact_email": "c@example.nl"}
     async with run_app(membership_app(MembershipSettings(**broken))) as client:
-        response = await client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "failing", "kafka": "ok"}
+        ready = await client.get("/readyz")
+        applied = await client.post("/v1/organisations", json=body, headers=token("applicant"))
+    assert ready.status_code == 503
+    assert ready.json()["checks"] == {"database": "failing", "kafka": "ok"}
+    assert applied.status_code == 503
+    assert applied.headers["retry-after"] == "5"
+    assert applied.json()["type"] == "urn:npd:problem:unavailable"
