@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+import pytest
 from aiokafka import AIOKafkaProducer
 from npd_contracts import Envelope, MemberLeft, encode
 from npd_contracts.membership import LeaveReason
-from npd_runtime.consumer import EventConsumer, Unprocessable
+from npd_runtime.consumer import DependencyUnavailable, EventConsumer, Unprocessable
 from npd_runtime.metrics import ServiceMetrics
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -139,3 +140,14 @@ async def test_dead_letters_reach_the_real_dead_letter_topic(
     record = Record(value=b"[]", headers=[("ce_specversion", b"1.0")], key=b"k")
     consumer = consumer_with(None, runtime_db[1], kafka_producer, name="dlq-real")
     await consumer.process(record)  # raises if the broker did not acknowledge the dead letter
+
+
+async def test_an_unreachable_database_is_never_a_reason_to_dead_letter(runtime_db: tuple[str, AsyncEngine]) -> None:
+    async def database_down(session: AsyncSession, event: MemberLeft, envelope: Envelope) -> None:
+        raise ConnectionRefusedError("connection refused")
+
+    dead = FakeDeadLetterProducer()
+    _, record = a_record()
+    with pytest.raises(DependencyUnavailable, match="ConnectionRefusedError"):
+        await consumer_with(database_down, runtime_db[1], dead).process(record)
+    assert dead.sent == []

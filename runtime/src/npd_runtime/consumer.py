@@ -21,6 +21,7 @@ from npd_contracts.topics import Topic
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from npd_runtime.db import UNAVAILABLE_ERRORS
 from npd_runtime.deadletter import send_to_dead_letter
 from npd_runtime.inbox import first_delivery
 from npd_runtime.logs import current_event_id
@@ -38,6 +39,11 @@ class Unprocessable(Exception):
     """Raised by a handler for an event that no retry can fix: it is dead-lettered at once."""
 
 
+class DependencyUnavailable(Exception):
+    """The database stayed unreachable through every attempt: the event is fine, so it is not
+    dead-lettered; the consumer pauses and reads it again."""
+
+
 class EventConsumer:
     """The consumers of one service; its name is the Kafka consumer group and the dedupe key."""
 
@@ -48,11 +54,13 @@ class EventConsumer:
         processed_events: Table,
         max_attempts: int = 5,
         first_backoff_s: float = 0.1,
+        redelivery_pause_s: float = 2.0,
     ) -> None:
         self.name = name
         self._processed = processed_events
         self._max_attempts = max_attempts
         self._first_backoff_s = first_backoff_s
+        self._redelivery_pause_s = redelivery_pause_s
         self._handlers: dict[type[EventData], Handler[Any]] = {}
         self._topics: list[Topic] = []
         self._sessions: async_sessionmaker[AsyncSession] | None = None
@@ -103,10 +111,12 @@ class EventConsumer:
         record = msg.raw_message
         try:
             await self.process(record)
-        except Exception:
-            # Could not even dead-letter it (broker down?): rewind so it is read again, never skipped.
-            log.exception("event neither handled nor dead-lettered; will be redelivered")
+        except Exception as exc:
+            # Database down, or not even the dead letter could be written: rewind and read it again after a
+            # pause, never skip it. Consumption of this partition waits until the dependency is back.
+            log.warning("event not handled, redelivering in %.1f s: %r", self._redelivery_pause_s, exc)
             self._offsets.forget(record)
+            await asyncio.sleep(self._redelivery_pause_s)
             await msg.nack()
             return
         self._offsets.handled(msg.consumer, record)
@@ -154,6 +164,8 @@ class EventConsumer:
                 await self._dead_letter(record, f"unprocessable: {exc}", event_type=envelope.type)
                 return "dead_lettered"
             except Exception as exc:
+                if attempt == self._max_attempts and isinstance(exc, UNAVAILABLE_ERRORS):
+                    raise DependencyUnavailable(f"{type(exc).__name__}: {exc}") from exc
                 if attempt == self._max_attempts:
                     reason = f"failed {attempt} times, last: {type(exc).__name__}: {exc}"
                     await self._dead_letter(record, reason, event_type=envelope.type)

@@ -6,8 +6,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from npd_runtime.db import UNAVAILABLE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +73,6 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-# A database that cannot be reached is the server's trouble, but a passing one: 503 tells clients to retry.
-_UNAVAILABLE = (OperationalError, InterfaceError, OSError, TimeoutError)
-
-
 async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("dependency unavailable on %s %s: %s", request.method, request.url.path, exc)
     response = problem_response(
@@ -94,6 +91,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
-    for unavailable in _UNAVAILABLE:
+    for unavailable in UNAVAILABLE_ERRORS:  # passing trouble: 503 tells clients to retry
         app.add_exception_handler(unavailable, _on_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)
