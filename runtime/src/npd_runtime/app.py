@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
-from faststream.specification import AsyncAPI, get_asyncapi_html
+from faststream.specification import AsyncAPI
 from npd_contracts import EventData
 
+from npd_runtime.asyncapi import asyncapi_routes, declare_publications
 from npd_runtime.auth import TokenVerifier
 from npd_runtime.consumer import EventConsumer
 from npd_runtime.db import create_engine, create_sessions
@@ -49,21 +49,25 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     engine = create_engine(settings.database_url)
     sessions = create_sessions(engine)
     broker = create_broker(settings, client_id=spec.name)
-    producer = create_producer(settings, client_id=f"{spec.name}-relay")
     if spec.consumer is not None:
-        spec.consumer.attach(broker, sessions, producer, metrics)
-    _document_publications(broker, spec.publishes)
-    relay = (
-        OutboxRelay(service=spec.name, database_url=settings.database_url, producer=producer, metrics=metrics)
-        if spec.publishes and settings.relay_enabled
-        else None
-    )
+        spec.consumer.attach(broker, sessions, metrics)
+    declare_publications(broker, spec.publishes)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Made here, not above: aiokafka binds a producer to the running event loop, and building the app
+        # (for its OpenAPI or AsyncAPI document, say) must not need one.
+        producer = app.state.producer = create_producer(settings, client_id=f"{spec.name}-relay")
         await producer.start()
+        if spec.consumer is not None:
+            spec.consumer.use_producer(producer)
         await broker.start()
-        relay_task = asyncio.create_task(relay.run(), name="outbox-relay") if relay else None
+        relay_task = None
+        if spec.publishes and settings.relay_enabled:
+            relay = OutboxRelay(
+                service=spec.name, database_url=settings.database_url, producer=producer, metrics=metrics
+            )
+            relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
         # Everything built so far lives as long as the process: keep the collector from re-scanning it,
         # which otherwise shows up as tens of milliseconds of tail latency on full collections.
         gc.collect()
@@ -88,9 +92,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.broker = broker
-    app.state.producer = producer
     app.state.metrics = metrics
-    app.state.relay = relay
     app.state.token_verifier = TokenVerifier(
         issuer=settings.oidc_issuer, audience=settings.oidc_audience, jwks_url=settings.oidc_jwks_url
     )
@@ -100,38 +102,8 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.add_middleware(RequestMetrics, metrics=metrics)
     app.add_middleware(TraceContext)
     app.include_router(operations)
-    app.include_router(
-        _asyncapi_routes(AsyncAPI(broker, title=f"{spec.title} (Kafka interface)", version=spec.version))
-    )
+    asyncapi = AsyncAPI(broker, title=f"{spec.title} (Kafka interface)", version=spec.version)
+    app.include_router(asyncapi_routes(asyncapi, spec.consumer))
     for router in spec.routers:
         app.include_router(router)
     return app
-
-
-def _document_publications(broker: object, events: Sequence[type[EventData]]) -> None:
-    """Declare what the relay publishes, so the AsyncAPI document lists it; nothing publishes through these."""
-    from faststream.kafka import KafkaBroker
-
-    assert isinstance(broker, KafkaBroker)
-    for event in events:
-        broker.publisher(
-            event.TOPIC.name,
-            title=f"{event.TOPIC.name}:{event.TYPE}",
-            description=f"{(event.__doc__ or '').strip()} CloudEvents type {event.TYPE}, binary content mode, "
-            f"key = {event.SUBJECT_FIELD}.",
-            schema=event,
-        )
-
-
-def _asyncapi_routes(spec: AsyncAPI) -> APIRouter:
-    router = APIRouter(tags=["operations"])
-
-    @router.get("/asyncapi.json", summary="AsyncAPI document of the events this service consumes and publishes")
-    async def asyncapi_json() -> JSONResponse:
-        return JSONResponse(spec.to_specification().to_jsonable())
-
-    @router.get("/asyncapi", summary="AsyncAPI document, rendered", response_class=HTMLResponse)
-    async def asyncapi_html() -> HTMLResponse:
-        return HTMLResponse(get_asyncapi_html(spec.to_specification()))
-
-    return router

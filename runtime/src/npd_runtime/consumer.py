@@ -79,17 +79,20 @@ class EventConsumer:
     def topics(self) -> list[Topic]:
         return list(self._topics)
 
+    def handled_events(self) -> dict[Topic, list[type[EventData]]]:
+        """The event types this consumer handles, by topic."""
+        return {t: sorted((e for e in self._handlers if t == e.TOPIC), key=lambda e: e.TYPE) for t in self._topics}
+
     def attach(
         self,
         broker: KafkaBroker,
         sessions: async_sessionmaker[AsyncSession],
-        producer: AIOKafkaProducer,
         metrics: ServiceMetrics,
     ) -> None:
         """Subscribe to every topic a handler needs; call before the broker starts."""
-        self._sessions, self._producer, self._metrics_ = sessions, producer, metrics
+        self._sessions, self._metrics_ = sessions, metrics
         for topic in self._topics:
-            handled = ", ".join(sorted(e.TYPE for e in self._handlers if topic == e.TOPIC))
+            handled = ", ".join(e.TYPE for e in self.handled_events()[topic])
             subscriber = broker.subscriber(
                 topic.name,
                 group_id=self.name,
@@ -101,6 +104,10 @@ class EventConsumer:
                 description=f"Handles {handled}; other types on this topic are skipped.",
             )
             subscriber(self._on_message)
+
+    def use_producer(self, producer: AIOKafkaProducer) -> None:
+        """The started producer that writes dead letters; set before the broker starts."""
+        self._producer = producer
 
     @property
     def _metrics(self) -> ServiceMetrics:

@@ -72,3 +72,15 @@ async def test_someone_elses_notification_is_not_found(
 async def test_the_inbox_needs_a_token(app_and_client: tuple[Any, httpx.AsyncClient]) -> None:
     _, client = app_and_client
     assert (await client.get("/v1/inbox")).status_code == 401
+
+
+async def test_the_asyncapi_document_names_the_events_it_consumes_with_their_schemas(
+    app_and_client: tuple[Any, httpx.AsyncClient],
+) -> None:
+    _, client = app_and_client
+    document = (await client.get("/asyncapi.json")).json()
+    message = document["components"]["messages"]["notifications:npd.membership.organisation:SubscribeMessage"]
+    assert message["payload"] == {"oneOf": [{"$ref": "#/components/schemas/MemberJoined"}]}
+    joined = document["components"]["schemas"]["MemberJoined"]
+    assert "contact_person_id" in joined["required"]
+    assert (await client.get("/asyncapi")).status_code == 200
