@@ -1,7 +1,7 @@
 """What the network tells people, and in which words; no I/O."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -22,6 +22,15 @@ class Notification:
     organisation_id: UUID | None
     created_at: datetime | None = None
     read_at: datetime | None = None
+
+
+# A welcome is news only for a while: replaying the topic (a new consumer group, a rebuilt database)
+# must not greet organisations that joined long ago.
+WELCOME_WINDOW = timedelta(days=14)
+
+
+def welcome_is_due(event: MemberJoined, now: datetime) -> bool:
+    return now - event.joined_at <= WELCOME_WINDOW
 
 
 def welcome(notification_id: UUID, event: MemberJoined) -> Notification:
