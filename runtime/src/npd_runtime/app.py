@@ -14,7 +14,7 @@ from faststream.specification import AsyncAPI
 from npd_contracts import EventData
 
 from npd_runtime.asyncapi import asyncapi_routes, declare_publications
-from npd_runtime.auth import TokenVerifier
+from npd_runtime.auth import Authentication, TokenVerifier
 from npd_runtime.consumer import EventConsumer
 from npd_runtime.db import create_engine, create_sessions
 from npd_runtime.http import RequestMetrics, operations
@@ -99,6 +99,8 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     for key, value in spec.extra_state.items():
         setattr(app.state, key, value)
     install_problem_handlers(app)
+    # Outermost last: trace context, then timing, then authentication of /v1 calls.
+    app.add_middleware(Authentication)
     app.add_middleware(RequestMetrics, metrics=metrics)
     app.add_middleware(TraceContext)
     app.include_router(operations)

@@ -16,8 +16,9 @@ from uuid import UUID
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from npd_runtime.problems import Forbidden, Problem
+from npd_runtime.problems import Forbidden, Problem, problem_response
 
 ALGORITHMS = ["RS256", "ES256"]
 # Clients reuse one access token for many calls; verifying its RSA signature each time is the costliest
@@ -124,17 +125,49 @@ def _principal(claims: dict[str, Any]) -> Principal:
 _bearer = HTTPBearer(auto_error=False, description="OIDC access token (JWT) from the network's issuer")
 
 
-# async, though it awaits nothing: FastAPI runs a plain `def` dependency on a worker thread, a hop that
-# costs more than the verification itself.
-async def current_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal:
-    if credentials is None:
-        if request.headers.get("authorization"):
-            raise Unauthenticated("the Authorization header must be 'Bearer <token>'", error="invalid_request")
+def authenticate(authorization: str | None, verifier: TokenVerifier) -> Principal:
+    """The caller named by an Authorization header, or Unauthenticated saying what is wrong with it."""
+    if not authorization:
         raise Unauthenticated("this endpoint needs a bearer token in the Authorization header", error="")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(credentials.credentials)
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'", error="invalid_request")
+    return verifier.verify(token.strip())
+
+
+class Authentication:
+    """ASGI middleware: every call under /v1 is authenticated before anything reads its body, so a caller
+    without a valid token learns nothing but 401 (not, say, that its JSON was malformed)."""
+
+    def __init__(self, app: ASGIApp, prefix: str = "/v1/") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        try:
+            principal = authenticate(request.headers.get("authorization"), request.app.state.token_verifier)
+        except Unauthenticated as exc:
+            response = problem_response(request, exc.status, exc.slug, exc.title, exc.detail)
+            response.headers.update(exc.headers or {})
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+# async, though it awaits nothing: FastAPI runs a plain `def` dependency on a worker thread, a hop that
+# costs more than the verification itself. The bearer scheme is declared so OpenAPI shows it.
+async def current_principal(
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    principal = getattr(request.state, "principal", None)
+    if isinstance(principal, Principal):
+        return principal
+    return authenticate(request.headers.get("authorization"), request.app.state.token_verifier)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 T = TypeVar("T")
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
 
 
 class Page(BaseModel, Generic[T]):

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from npd_runtime.db import UNAVAILABLE_ERRORS
@@ -67,7 +68,8 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(exc.status_code, "http-error")
+    slugs = {400: "malformed-request", 401: "unauthenticated", 404: "not-found", 405: "method-not-allowed"}
+    slug = slugs.get(exc.status_code, "http-error")
     response = problem_response(request, exc.status_code, slug, str(exc.detail), str(exc.detail))
     response.headers.update(exc.headers or {})
     return response
@@ -82,6 +84,12 @@ async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
+    # Input the schemas let through but the database refuses (a value out of its range): the client's.
+    log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(request, 422, "invalid-value", "The request is not valid", "a value is out of range")
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(request, 500, "internal-error", "Internal error", "an unexpected error occurred")
@@ -91,6 +99,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(DataError, _on_data_error)
     for unavailable in UNAVAILABLE_ERRORS:  # passing trouble: 503 tells clients to retry
         app.add_exception_handler(unavailable, _on_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)

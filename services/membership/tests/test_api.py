@@ -111,6 +111,36 @@ async def test_an_invalid_application_gets_a_precise_422(
     assert [e["location"] for e in problem["errors"]] == [location]
 
 
+async def test_a_name_with_a_control_character_gets_a_422_not_a_500(
+    client: httpx.AsyncClient, token: Callable[..., Headers]
+) -> None:
+    response = await client.post("/v1/organisations", json=application("Gemeente\u0000Utrecht"), headers=token("a"))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "body.name"
+
+
+async def test_a_body_that_is_not_utf8_gets_a_400_problem(
+    client: httpx.AsyncClient, token: Callable[..., Headers]
+) -> None:
+    headers = token("applicant-7") | {"content-type": "application/json"}
+    response = await client.post("/v1/organisations", content=b"\xff", headers=headers)
+    assert response.status_code == 400
+    assert response.json()["type"] == "urn:npd:problem:malformed-request"
+
+
+async def test_without_a_token_a_malformed_body_still_gets_401(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/organisations", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 401
+
+
+async def test_an_offset_past_the_maximum_is_a_422(client: httpx.AsyncClient, admin: Headers) -> None:
+    response = await client.get(f"/v1/organisations?offset={2**63}", headers=admin)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "query.offset"
+
+
 async def test_a_body_that_is_not_json_gets_a_422(client: httpx.AsyncClient, token: Callable[..., Headers]) -> None:
     headers = token("applicant-7") | {"content-type": "application/json"}
     response = await client.post("/v1/organisations", content=b"{not json", headers=headers)

@@ -15,6 +15,7 @@ from npd_membership.schemas import DepartureCreate, OrganisationCreate, Organisa
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 
 _ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "The body could not be read (not UTF-8)"},
     401: {"description": "Missing or invalid bearer token"},
     403: {"description": "The caller may not do this to this organisation"},
     404: {"description": "No such organisation"},

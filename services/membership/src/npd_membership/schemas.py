@@ -4,6 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 from npd_contracts import LeaveReason, OrganisationKind
+from npd_runtime.validation import Text
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from npd_membership.domain import Organisation, Status
@@ -12,9 +13,12 @@ from npd_membership.domain import Organisation, Status
 class OrganisationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=2, max_length=200, examples=["Gemeente Utrecht"])
+    name: Text = Field(min_length=2, max_length=200, examples=["Gemeente Utrecht"])
     kind: OrganisationKind
-    contact_email: EmailStr = Field(description="Where the network reaches the applicant; never published in events.")
+    contact_email: EmailStr = Field(
+        description="Where the network reaches the applicant; never published in events. "
+        "Must be deliverable: special-use domains such as .test or .example are refused."
+    )
 
 
 class DepartureCreate(BaseModel):
