@@ -1,4 +1,8 @@
-"""Migration operations for the tables every service has: its outbox and its processed-events record."""
+"""Migration operations for the tables every service has: its outbox and its processed-events record.
+
+Each function is one step of history, called by a revision of every service; a released step is never
+changed, only followed by a new one.
+"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,7 +23,6 @@ def create_messaging_tables() -> None:
         sa.Column("subject", sa.String(255), nullable=False),
         sa.Column("time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
-        sa.Column("traceparent", sa.String(55)),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     op.create_index("ix_outbox_created_at", OUTBOX_TABLE, ["created_at"])
@@ -32,6 +35,15 @@ def create_messaging_tables() -> None:
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.PrimaryKeyConstraint("consumer", "event_id"),
     )
+
+
+def add_outbox_traceparent() -> None:
+    """Revision 0002 of every service: events carry the trace context of the request that caused them."""
+    op.add_column(OUTBOX_TABLE, sa.Column("traceparent", sa.String(55)))
+
+
+def drop_outbox_traceparent() -> None:
+    op.drop_column(OUTBOX_TABLE, "traceparent")
 
 
 def drop_messaging_tables() -> None:
