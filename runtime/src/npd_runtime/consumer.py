@@ -10,12 +10,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
 from npd_contracts import Envelope, EventData, MalformedEvent, decode
 from npd_contracts.topics import Topic
 from sqlalchemy import Table
@@ -99,7 +99,7 @@ class EventConsumer:
                 ack_policy=AckPolicy.MANUAL,
                 auto_offset_reset="earliest",
                 fetch_max_wait_ms=100,
-                decoder=_raw_value,
+                decoder=_the_message_itself,
                 title=f"{self.name}:{topic.name}",
                 description=f"Handles {handled}; other types on this topic are skipped.",
             )
@@ -114,7 +114,8 @@ class EventConsumer:
         assert self._metrics_ is not None, "attach() the consumer first"
         return self._metrics_
 
-    async def _on_message(self, msg: KafkaMessage) -> None:
+    async def _on_message(self, msg: Any) -> None:
+        assert isinstance(msg, KafkaMessage)
         record = msg.raw_message
         try:
             await self.process(record)
@@ -210,6 +211,11 @@ class EventConsumer:
         )
 
 
-async def _raw_value(msg: Any) -> Any:
-    """Leave decoding to `decode`, so a bad value reaches our dead-letter path instead of FastStream's."""
-    return cast(bytes, msg.body)
+async def _the_message_itself(msg: Any) -> Any:
+    """Hand the handler FastStream's message whole, undecoded.
+
+    Decoding is `decode`'s, so a bad value reaches our dead-letter path instead of FastStream's. And the
+    handler needs the record and its consumer: receiving them as its body, not through a context
+    annotation, spares a worker-thread hop per message (FastStream resolves context fields on threads).
+    """
+    return msg
