@@ -48,6 +48,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         server_logger = logging.getLogger(name)
         server_logger.handlers[:] = []
+        server_logger.setLevel(logging.NOTSET)  # LOG_LEVEL decides for it too
         server_logger.propagate = True
     # aiokafka logs every rebalance and coordinator hiccup at INFO; operators need WARNING and up from it.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
