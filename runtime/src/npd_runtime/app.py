@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI
 from faststream.specification import AsyncAPI
@@ -39,7 +39,6 @@ class ServiceSpec:
     consumer: EventConsumer | None = None
     publishes: Sequence[type[EventData]] = ()
     version: str = "0.1.0"
-    extra_state: dict[str, object] = field(default_factory=dict)
 
 
 def create_service_app(spec: ServiceSpec) -> FastAPI:
@@ -96,8 +95,6 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.state.token_verifier = TokenVerifier(
         issuer=settings.oidc_issuer, audience=settings.oidc_audience, jwks_url=settings.oidc_jwks_url
     )
-    for key, value in spec.extra_state.items():
-        setattr(app.state, key, value)
     install_problem_handlers(app)
     # Outermost last: trace context, then timing, then authentication of /v1 calls.
     app.add_middleware(Authentication)
