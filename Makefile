@@ -34,7 +34,7 @@ schema-check: setup
 	$(RUN) python -m npd_contracts.schema_check
 
 deploy-check: setup
-	bash deploy/validate.sh
+	UV=$(UV) bash deploy/validate.sh
 
 pytest: setup
 	$(RUN) pytest

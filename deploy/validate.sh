@@ -26,4 +26,4 @@ if [ ! -x "$kustomize" ]; then
 fi
 
 cd "$deploy_dir/.."
-exec uv run --frozen python deploy/validate.py --kustomize "$kustomize" "$@"
+exec "${UV:-uv}" run --frozen python deploy/validate.py --kustomize "$kustomize" "$@"

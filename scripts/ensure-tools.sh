@@ -20,13 +20,15 @@ command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
 command -v mvn >/dev/null 2>&1 || apt_install maven
 
 uv_bin=$(command -v uv || true)
-if [ -z "$uv_bin" ] && [ -x "$HOME/.local/bin/uv" ]; then
-  uv_bin="$HOME/.local/bin/uv"
+# uv goes into a virtual environment of its own: Debian's python3 refuses `pip install --user` (PEP 668).
+venv="${NPD_CACHE_DIR:-$HOME/.cache/npd}/uv-venv"
+if [ -z "$uv_bin" ] && [ -x "$venv/bin/uv" ]; then
+  uv_bin="$venv/bin/uv"
 fi
 if [ -z "$uv_bin" ]; then
-  say "installing uv from PyPI"
-  python3 -m pip install --quiet --user "uv==0.13.9" >&2
-  uv_bin="$HOME/.local/bin/uv"
-  [ -x "$uv_bin" ] || uv_bin=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts", "posix_user"))')/uv
+  say "installing uv from PyPI into $venv"
+  python3 -m venv "$venv" >&2 || { apt_install python3-venv; python3 -m venv "$venv" >&2; }
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "uv==0.13.9" >&2
+  uv_bin="$venv/bin/uv"
 fi
 echo "$uv_bin"
