@@ -116,6 +116,11 @@ class KafkaNode:
         self._log: IO[bytes] | None = None
 
     @property
+    def pid(self) -> int | None:
+        """The broker JVM's process id while it runs (benchmarks read its CPU time)."""
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
+
+    @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
 
