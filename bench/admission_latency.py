@@ -1,7 +1,7 @@
 """End-to-end latency of the first flow: an admission accepted over HTTP by membership, until the welcome
 notification is committed in notifications' database. Not a test: it prints figures to compare.
 
-    make bench                  # 100 admissions/s for 20 s
+    make bench                  # 100 admissions/s for 20 s, after 20 s of warm-up
     uv run python bench/admission_latency.py --rate 200 --seconds 30
 
 It starts its own Kafka, PostgreSQL and the two services as separate processes (ports apart from
@@ -160,6 +160,15 @@ def cpu_snapshot(groups: dict[str, list[int]]) -> dict[str, int]:
     return snapshot
 
 
+def machine_speed(seconds: float = 1.0) -> float:
+    """Millions of bare Python loop iterations per second on one core: how fast the host lets us run
+    right now. Shared hosts vary by tens of percent within an hour; compare runs with it."""
+    count, deadline = 0, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        count += 1
+    return count / seconds / 1e6
+
+
 def report(label: str, values_s: list[float]) -> str:
     ms = [v * 1000 for v in values_s]
     return (
@@ -179,6 +188,7 @@ async def measure(platform: Platform, rate: float, seconds: float, warmup: int) 
         org_ids = await apply_many(client, applicant, total)
         await admit_at_rate(client, admin, org_ids[:warmup], rate)
         await committed_at(platform.infra.postgres.dsn("notifications"), org_ids[:warmup])
+        speed_before = machine_speed()
         print(f"measuring: {rate:g} admissions/s for {seconds:g} s ...", flush=True)
         # The load generator's own garbage collections would show up as the services' latency.
         gc.collect()
@@ -205,6 +215,8 @@ async def measure(platform: Platform, rate: float, seconds: float, warmup: int) 
     print(report("end to end: HTTP -> notification", end_to_end))
     print(f"ratio end-to-end / HTTP round trip: p50 x{percentile(end_to_end, 50) / percentile(round_trips, 50):.2f}"
           f", p99 x{e2e_p99 / http_p99:.2f}")  # fmt: skip
+    print(f"machine speed: {speed_before:.1f} M loop iterations/s on one core before measuring, "
+          f"{machine_speed():.1f} after")  # fmt: skip
     ticks = os.sysconf("SC_CLK_TCK")
     print(f"CPU while measuring ({os.cpu_count()} cores):")
     for name in groups:
@@ -217,7 +229,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=100.0, help="admissions per second")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--warmup", type=int, default=100)
+    # The broker's JIT compiles for its first ~20 s: measured before that, Kafka costs half as much again.
+    parser.add_argument("--warmup", type=int, default=2000, help="admissions before measuring (at --rate)")
     args = parser.parse_args()
     infra = Infra(
         Path(cache_dir()) / "bench",
