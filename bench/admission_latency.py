@@ -4,8 +4,8 @@ notification is committed in notifications' database. Not a test: it prints figu
     make bench                  # 100 admissions/s for 20 s, after 20 s of warm-up
     uv run python bench/admission_latency.py --rate 200 --seconds 30
 
-It starts its own Kafka, PostgreSQL and the two services as separate processes (ports apart from
-`make run`), exactly as `make run` does. Start = just before the admit request is sent; end = the commit
+It starts its own Kafka, PostgreSQL (empty, in a temporary folder) and the two services as separate
+processes, exactly as `make run` does. Start = just before the admit request is sent; end = the commit
 timestamp of the notification's transaction (PostgreSQL's track_commit_timestamp, same machine clock).
 Baseline, measured in the same run: the admit request's own HTTP round trip (send -> 200).
 """
@@ -23,13 +23,13 @@ from uuid import uuid4
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer
+from fresh import fresh_infra
 from npd_contracts import MemberJoined
 from npd_contracts.topics import MEMBERSHIP_ORGANISATION
-from npd_devstack.cache import cache_dir
 from npd_devstack.platform import Platform
 from npd_devstack.stack import Infra
 
-KAFKA_PORT, CONTROLLER_PORT, POSTGRES_PORT, BASE_PORT = 29092, 29093, 56432, 8101
+BASE_PORT = 8101
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -232,20 +232,15 @@ def main() -> None:
     # The broker's JIT compiles for its first ~20 s: measured before that, Kafka costs half as much again.
     parser.add_argument("--warmup", type=int, default=2000, help="admissions before measuring (at --rate)")
     args = parser.parse_args()
-    infra = Infra(
-        Path(cache_dir()) / "bench",
-        kafka_port=KAFKA_PORT,
-        controller_port=CONTROLLER_PORT,
-        postgres_port=POSTGRES_PORT,
-    )
-    infra.start()
-    asyncio.run(enable_commit_timestamps(infra))
-    infra.postgres.stop()
-    infra.postgres.start()
-    with Platform(
-        infra, services=("membership", "notifications"), base_port=BASE_PORT, log_level="WARNING", start_infra=False
-    ) as platform:
-        asyncio.run(measure(platform, args.rate, args.seconds, args.warmup))
+    with fresh_infra() as infra:
+        infra.start()
+        asyncio.run(enable_commit_timestamps(infra))
+        infra.postgres.stop()
+        infra.postgres.start()
+        with Platform(
+            infra, services=("membership", "notifications"), base_port=BASE_PORT, log_level="WARNING", start_infra=False
+        ) as platform:
+            asyncio.run(measure(platform, args.rate, args.seconds, args.warmup))
 
 
 if __name__ == "__main__":

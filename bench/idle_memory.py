@@ -3,7 +3,7 @@
     make bench-memory
     uv run python bench/idle_memory.py --settle 10
 
-Starts the whole platform as `make run` does (own ports and data under the cache's bench/ folder),
+Starts the whole platform as `make run` does (own ports, empty data in a temporary folder),
 lets it idle for `--settle` seconds, then reads VmRSS of each uvicorn process from /proc. Baselines:
 a bare Python interpreter, and a one-route FastAPI app under the same uvicorn.
 """
@@ -16,11 +16,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-from npd_devstack.cache import cache_dir, free_ports
+from fresh import fresh_infra
+from npd_devstack.cache import free_ports
 from npd_devstack.platform import Platform
-from npd_devstack.stack import Infra
 
-KAFKA_PORT, CONTROLLER_PORT, POSTGRES_PORT, BASE_PORT = 29092, 29093, 56432, 8101
+BASE_PORT = 8101
 
 _HELLO = """
 from fastapi import FastAPI
@@ -75,10 +75,7 @@ def main() -> None:
             url=f"http://127.0.0.1:{port}/healthz",
             cwd=folder,
         )
-    infra = Infra(
-        Path(cache_dir()) / "bench", kafka_port=KAFKA_PORT, controller_port=CONTROLLER_PORT, postgres_port=POSTGRES_PORT
-    )
-    with Platform(infra, base_port=BASE_PORT, log_level="WARNING") as platform:
+    with fresh_infra() as infra, Platform(infra, base_port=BASE_PORT, log_level="WARNING") as platform:
         time.sleep(args.settle)
         measured = {s.name: rss_mb(s.process.pid) for s in platform.running}
 

@@ -9,15 +9,11 @@ message every 10 ms, and times each send's acknowledgement and the produce -> co
 import argparse
 import asyncio
 import time
-from pathlib import Path
 from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fresh import fresh_infra
 from npd_contracts.topics import EVENTS_MEETING, topic_specs
-from npd_devstack.cache import cache_dir
-from npd_devstack.stack import Infra
-
-KAFKA_PORT, CONTROLLER_PORT, POSTGRES_PORT = 29092, 29093, 56432
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -64,10 +60,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=300)
     args = parser.parse_args()
-    infra = Infra(
-        Path(cache_dir()) / "bench", kafka_port=KAFKA_PORT, controller_port=CONTROLLER_PORT, postgres_port=POSTGRES_PORT
-    )
-    with infra:
+    with fresh_infra() as infra:
+        infra.start()
         asyncio.run(infra.ensure_topics(topic_specs()))
         asyncio.run(measure(infra.bootstrap_servers, args.messages))
 
