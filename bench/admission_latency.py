@@ -22,8 +22,10 @@ from uuid import uuid4
 
 import asyncpg
 import httpx
+import uvloop
 from aiokafka import AIOKafkaConsumer
 from fresh import fresh_infra
+from lean_http import LeanHttp
 from npd_contracts import MemberJoined
 from npd_contracts.topics import MEMBERSHIP_ORGANISATION
 from npd_devstack.platform import Platform
@@ -60,7 +62,7 @@ async def apply_many(client: httpx.AsyncClient, token: str, n: int) -> list[str]
 
 
 async def admit_at_rate(
-    client: httpx.AsyncClient, admin: str, org_ids: list[str], rate: float
+    client: LeanHttp, admin: str, org_ids: list[str], rate: float
 ) -> tuple[dict[str, float], list[float], float]:
     """Admit each organisation at a steady rate; returns start times, HTTP round trips and elapsed time."""
     headers = {"Authorization": f"Bearer {admin}"}
@@ -73,9 +75,10 @@ async def admit_at_rate(
         await asyncio.sleep(max(0.0, t0 + i / rate - loop.time()))
         started[org_id] = time.time()
         sent = time.perf_counter()
-        response = await client.post(f"/v1/organisations/{org_id}/admit", headers=headers)
+        status = await client.post(f"/v1/organisations/{org_id}/admit", headers=headers)
         round_trips.append(time.perf_counter() - sent)
-        response.raise_for_status()
+        if status != 200:
+            raise RuntimeError(f"admitting {org_id} answered {status}")
 
     await asyncio.gather(*(admit(i, org_id) for i, org_id in enumerate(org_ids)))
     return started, round_trips, loop.time() - t0
@@ -186,7 +189,8 @@ async def measure(platform: Platform, rate: float, seconds: float, warmup: int) 
         total = warmup + int(rate * seconds)
         print(f"preparing {total} applications ...", flush=True)
         org_ids = await apply_many(client, applicant, total)
-        await admit_at_rate(client, admin, org_ids[:warmup], rate)
+    async with LeanHttp(platform.url("membership")) as lean:
+        await admit_at_rate(lean, admin, org_ids[:warmup], rate)
         await committed_at(platform.infra.postgres.dsn("notifications"), org_ids[:warmup])
         speed_before = machine_speed()
         print(f"measuring: {rate:g} admissions/s for {seconds:g} s ...", flush=True)
@@ -196,7 +200,7 @@ async def measure(platform: Platform, rate: float, seconds: float, warmup: int) 
         groups = processes(platform)
         before = cpu_snapshot(groups)
         try:
-            started, round_trips, elapsed = await admit_at_rate(client, admin, org_ids[warmup:], rate)
+            started, round_trips, elapsed = await admit_at_rate(lean, admin, org_ids[warmup:], rate)
         finally:
             gc.enable()
         after = cpu_snapshot(groups)
@@ -240,7 +244,7 @@ def main() -> None:
         with Platform(
             infra, services=("membership", "notifications"), base_port=BASE_PORT, log_level="WARNING", start_infra=False
         ) as platform:
-            asyncio.run(measure(platform, args.rate, args.seconds, args.warmup))
+            uvloop.run(measure(platform, args.rate, args.seconds, args.warmup))
 
 
 if __name__ == "__main__":
