@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from npd_runtime.problems import Forbidden, Problem, problem_response
+from npd_runtime.problems import Forbidden, Problem
 
 ALGORITHMS = ["RS256", "ES256"]
 # Clients reuse one access token for many calls; verifying its RSA signature each time is the costliest
@@ -151,9 +151,7 @@ class Authentication:
         try:
             principal = authenticate(request.headers.get("authorization"), request.app.state.token_verifier)
         except Unauthenticated as exc:
-            response = problem_response(request, exc.status, exc.slug, exc.title, exc.detail)
-            response.headers.update(exc.headers or {})
-            await response(scope, receive, send)
+            await exc.response(request)(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)

@@ -75,10 +75,6 @@ class EventConsumer:
         if event.TOPIC not in self._topics:
             self._topics.append(event.TOPIC)
 
-    @property
-    def topics(self) -> list[Topic]:
-        return list(self._topics)
-
     def handled_events(self) -> dict[Topic, list[type[EventData]]]:
         """The event types this consumer handles, by topic."""
         return {t: sorted((e for e in self._handlers if t == e.TOPIC), key=lambda e: e.TYPE) for t in self._topics}

@@ -25,6 +25,11 @@ class Problem(Exception):
         self.status, self.slug, self.title, self.detail = status, slug, title, detail
         self.headers = headers
 
+    def response(self, request: Request) -> JSONResponse:
+        response = problem_response(request, self.status, self.slug, self.title, self.detail)
+        response.headers.update(self.headers or {})
+        return response
+
 
 class NotFound(Problem):
     def __init__(self, what: str, id: object) -> None:
@@ -54,9 +59,7 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    response = problem_response(request, exc.status, exc.slug, exc.title, exc.detail)
-    response.headers.update(exc.headers or {})
-    return response
+    return exc.response(request)
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
