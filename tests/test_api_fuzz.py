@@ -50,6 +50,7 @@ OPERATIONS = {
     "membership": [
         "GET /healthz",
         "GET /readyz",
+        "GET /status",
         "GET /metrics",
         "GET /asyncapi.json",
         "GET /asyncapi",
@@ -62,6 +63,7 @@ OPERATIONS = {
     "notifications": [
         "GET /healthz",
         "GET /readyz",
+        "GET /status",
         "GET /metrics",
         "GET /asyncapi.json",
         "GET /asyncapi",

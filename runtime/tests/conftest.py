@@ -2,7 +2,7 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 from npd_devstack.postgres import PostgresCluster
-from npd_runtime.inbox import processed_events_table
+from npd_runtime.idempotency import processed_events_table
 from npd_runtime.outbox import notify_trigger_ddl, outbox_table
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine

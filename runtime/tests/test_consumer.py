@@ -1,19 +1,24 @@
-"""EventConsumer.process on real PostgreSQL, dead letters on the real broker."""
+"""EventConsumer on real PostgreSQL: batches, dedupe, retries, dead letters; and on the real broker: offsets
+of every topic it reads are committed, so a restart redelivers nothing already handled."""
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import uuid4
 
 import pytest
-from aiokafka import AIOKafkaProducer
-from npd_contracts import Envelope, MemberLeft, encode
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from npd_contracts import Envelope, EventData, MemberLeft, catalogue, encode
 from npd_contracts.membership import LeaveReason
-from npd_runtime.consumer import DependencyUnavailable, EventConsumer, Unprocessable
+from npd_contracts.topics import MEMBERSHIP_ORGANISATION, MEMBERSHIP_PERSON, Topic
+from npd_runtime.consumer import DependencyUnavailable, EventConsumer, Handler, Unprocessable
 from npd_runtime.metrics import ServiceMetrics
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from .conftest import processed_events
+Events = Sequence[Envelope[Any]]
 
 
 @dataclass
@@ -38,21 +43,47 @@ class FakeDeadLetterProducer:
         self.sent.append((topic, dict(headers)))
 
 
-def a_record() -> tuple[Envelope, Record]:
-    envelope = Envelope(
-        data=MemberLeft(organisation_id=uuid4(), reason=LeaveReason.WITHDREW, left_at=datetime.now(UTC)), source="/t"
-    )
+def departure() -> Envelope[MemberLeft]:
+    data = MemberLeft(organisation_id=uuid4(), reason=LeaveReason.WITHDREW, left_at=datetime.now(UTC))
+    return Envelope(data=data, source="/t")
+
+
+def record_of(envelope: Envelope[Any], offset: int | None = None) -> Record:
     key, value, headers = encode(envelope)
-    return envelope, Record(value=value, headers=headers, key=key)
+    record = Record(value=value, headers=headers, key=key, topic=envelope.topic)
+    if offset is not None:
+        record.offset = offset
+    return record
 
 
-def consumer_with(handler: Any, engine: AsyncEngine, producer: Any, name: str = "consumer-test") -> EventConsumer:
-    consumer = EventConsumer(name=name, processed_events=processed_events, max_attempts=3, first_backoff_s=0.01)
-    consumer.on(MemberLeft, handler)
-    consumer._sessions = async_sessionmaker(engine)
-    consumer._producer = producer
-    consumer._metrics_ = ServiceMetrics(name)
-    return consumer
+def a_record() -> tuple[Envelope[MemberLeft], Record]:
+    envelope = departure()
+    return envelope, record_of(envelope)
+
+
+def consumer_with(
+    handler: Handler | None, engine: AsyncEngine, dead_letters: Any, name: str = "consumer-test", **kw: Any
+) -> EventConsumer:
+    return EventConsumer(
+        name=name,
+        handlers={MemberLeft: handler} if handler else {},
+        sessions=async_sessionmaker(engine),
+        dead_letters=dead_letters,
+        metrics=ServiceMetrics(name.replace("-", "_")),
+        max_attempts=3,
+        first_backoff_s=0.01,
+        **kw,
+    )
+
+
+def outcomes(consumer: EventConsumer, outcome: str) -> float:
+    registry = consumer._metrics.registry
+    total = 0.0
+    for metric in registry.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_events_consumed_total") and sample.labels["outcome"] == outcome:
+                total += sample.value
+    return total
 
 
 async def test_a_failing_handler_is_retried_a_bounded_number_of_times_then_dead_lettered(
@@ -60,15 +91,15 @@ async def test_a_failing_handler_is_retried_a_bounded_number_of_times_then_dead_
 ) -> None:
     calls = 0
 
-    async def always_fails(session: AsyncSession, event: MemberLeft, envelope: Envelope) -> None:
+    async def always_fails(session: AsyncSession, events: Events) -> None:
         nonlocal calls
         calls += 1
         raise RuntimeError("database said no")
 
     dead = FakeDeadLetterProducer()
     _, record = a_record()
-    await consumer_with(always_fails, runtime_db[1], dead).process(record)
-    assert calls == 3
+    await consumer_with(always_fails, runtime_db[1], dead).process([record])
+    assert calls == 1 + 3  # the batch once, then the event alone, three attempts
     [(topic, headers)] = dead.sent
     assert topic == "npd.membership.organisation.dlq"
     assert headers["npd_dlq_reason"] == b"failed 3 times, last: RuntimeError: database said no"
@@ -78,60 +109,102 @@ async def test_a_failing_handler_is_retried_a_bounded_number_of_times_then_dead_
 async def test_a_handler_that_succeeds_on_a_retry_is_not_dead_lettered(runtime_db: tuple[str, AsyncEngine]) -> None:
     calls = 0
 
-    async def flaky(session: AsyncSession, event: MemberLeft, envelope: Envelope) -> None:
+    async def flaky(session: AsyncSession, events: Events) -> None:
         nonlocal calls
         calls += 1
-        if calls == 1:
+        if calls <= 2:
             raise ConnectionError("blip")
 
     dead = FakeDeadLetterProducer()
     _, record = a_record()
-    await consumer_with(flaky, runtime_db[1], dead).process(record)
-    assert calls == 2
+    await consumer_with(flaky, runtime_db[1], dead).process([record])
+    assert calls == 3
     assert dead.sent == []
 
 
 async def test_an_unprocessable_event_is_dead_lettered_without_retries(runtime_db: tuple[str, AsyncEngine]) -> None:
     calls = 0
 
-    async def refuses(session: AsyncSession, event: MemberLeft, envelope: Envelope) -> None:
+    async def refuses(session: AsyncSession, events: Events) -> None:
         nonlocal calls
         calls += 1
         raise Unprocessable("organisation unknown to this service")
 
     dead = FakeDeadLetterProducer()
     _, record = a_record()
-    await consumer_with(refuses, runtime_db[1], dead).process(record)
-    assert calls == 1
+    await consumer_with(refuses, runtime_db[1], dead).process([record])
+    assert calls == 2  # in the batch, then alone
     assert dead.sent[0][1]["npd_dlq_reason"] == b"unprocessable: organisation unknown to this service"
 
 
 async def test_a_redelivered_event_is_handled_once_per_consumer(runtime_db: tuple[str, AsyncEngine]) -> None:
     seen: list[str] = []
 
-    async def remember(session: AsyncSession, event: MemberLeft, envelope: Envelope) -> None:
-        seen.append(envelope.id)
+    async def remember(session: AsyncSession, events: Events) -> None:
+        seen.extend(e.id for e in events)
 
     envelope, record = a_record()
     first = consumer_with(remember, runtime_db[1], FakeDeadLetterProducer(), name="first")
     other = consumer_with(remember, runtime_db[1], FakeDeadLetterProducer(), name="other")
-    await first.process(record)
-    await first.process(record)
-    await other.process(record)
+    await first.process([record])
+    await first.process([record])
+    await other.process([record])
     assert seen == [envelope.id, envelope.id]
 
 
 async def test_a_failed_attempt_leaves_no_processed_record_behind(runtime_db: tuple[str, AsyncEngine]) -> None:
     attempts: list[int] = []
 
-    async def fails_then_counts(session: AsyncSession, event: MemberLeft, envelope: Envelope) -> None:
+    async def fails_then_counts(session: AsyncSession, events: Events) -> None:
         attempts.append(1)
         if len(attempts) == 1:
             raise RuntimeError("rolled back with its processed record")
 
     _, record = a_record()
-    await consumer_with(fails_then_counts, runtime_db[1], FakeDeadLetterProducer(), name="rollback").process(record)
+    await consumer_with(fails_then_counts, runtime_db[1], FakeDeadLetterProducer(), name="rollback").process([record])
     assert len(attempts) == 2
+
+
+async def test_a_batch_is_handled_in_one_call_in_order_and_copies_within_it_count_as_duplicates(
+    runtime_db: tuple[str, AsyncEngine],
+) -> None:
+    calls: list[list[str]] = []
+
+    async def remember(session: AsyncSession, events: Events) -> None:
+        calls.append([e.id for e in events])
+
+    envelopes = [departure() for _ in range(50)]
+    records = [record_of(e, offset=i) for i, e in enumerate(envelopes)]
+    records.append(record_of(envelopes[7], offset=50))  # the relay republished one after a crash
+    consumer = consumer_with(remember, runtime_db[1], FakeDeadLetterProducer(), name="batch")
+    await consumer.process(records)
+    assert calls == [[e.id for e in envelopes]]
+    assert outcomes(consumer, "handled") == 50
+    assert outcomes(consumer, "duplicate") == 1
+
+
+async def test_one_bad_event_is_dead_lettered_and_the_rest_of_its_batch_takes_effect(
+    runtime_db: tuple[str, AsyncEngine],
+) -> None:
+    good, bad = [departure() for _ in range(5)], departure()
+    _, engine = runtime_db
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE IF NOT EXISTS left_orgs (id uuid PRIMARY KEY)"))
+
+    async def store(session: AsyncSession, events: Events) -> None:
+        if any(e.id == bad.id for e in events):
+            raise Unprocessable("this one is wrong")
+        rows = [{"id": e.data.organisation_id} for e in events]
+        await session.execute(text("INSERT INTO left_orgs (id) VALUES (:id)"), rows)
+
+    dead = FakeDeadLetterProducer()
+    batch = [*good[:2], bad, *good[2:]]
+    await consumer_with(store, engine, dead, name="one-bad").process([record_of(e, i) for i, e in enumerate(batch)])
+    async with engine.connect() as conn:
+        stored = set((await conn.execute(text("SELECT id FROM left_orgs"))).scalars())
+    assert {e.data.organisation_id for e in good} <= stored
+    assert bad.data.organisation_id not in stored
+    assert [h["ce_id"] for _, h in dead.sent] == [bad.id.encode()]
 
 
 async def test_dead_letters_reach_the_real_dead_letter_topic(
@@ -139,15 +212,95 @@ async def test_dead_letters_reach_the_real_dead_letter_topic(
 ) -> None:
     record = Record(value=b"[]", headers=[("ce_specversion", b"1.0")], key=b"k")
     consumer = consumer_with(None, runtime_db[1], kafka_producer, name="dlq-real")
-    await consumer.process(record)  # raises if the broker did not acknowledge the dead letter
+    await consumer.process([record])  # raises if the broker did not acknowledge the dead letter
 
 
 async def test_an_unreachable_database_is_never_a_reason_to_dead_letter(runtime_db: tuple[str, AsyncEngine]) -> None:
-    async def database_down(session: AsyncSession, event: MemberLeft, envelope: Envelope) -> None:
+    async def database_down(session: AsyncSession, events: Events) -> None:
         raise ConnectionRefusedError("connection refused")
 
     dead = FakeDeadLetterProducer()
     _, record = a_record()
     with pytest.raises(DependencyUnavailable, match="ConnectionRefusedError"):
-        await consumer_with(database_down, runtime_db[1], dead).process(record)
+        await consumer_with(database_down, runtime_db[1], dead).process([record])
     assert dead.sent == []
+
+
+def test_a_consumer_reads_every_topic_its_handlers_need(runtime_db: tuple[str, AsyncEngine]) -> None:
+    async def ignore(session: AsyncSession, events: Events) -> None:
+        return None
+
+    consumer = EventConsumer(
+        name="topics",
+        handlers={MemberLeft: ignore, PersonNoted: ignore},
+        sessions=async_sessionmaker(runtime_db[1]),
+        dead_letters=FakeDeadLetterProducer(),
+        metrics=ServiceMetrics("topics"),
+    )
+    assert consumer.topics == [MEMBERSHIP_ORGANISATION.name, MEMBERSHIP_PERSON.name]
+
+
+class PersonNoted(EventData):
+    """A test-only event on a second topic."""
+
+    TYPE: ClassVar[str] = "nl.npd.test.person-noted.v1"
+    TOPIC: ClassVar[Topic] = MEMBERSHIP_PERSON
+    SUBJECT_FIELD: ClassVar[str] = "person_id"
+
+    person_id: str
+
+
+async def test_a_consumer_of_two_topics_commits_both_so_a_restart_redelivers_nothing_already_handled(
+    runtime_db: tuple[str, AsyncEngine],
+    kafka: str,
+    kafka_producer: AIOKafkaProducer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(catalogue.EVENT_TYPES, PersonNoted.TYPE, PersonNoted)
+    group = f"two-topics-{uuid4().hex[:8]}"
+    seen: list[str] = []
+
+    async def remember(session: AsyncSession, events: Events) -> None:
+        seen.extend(e.id for e in events)
+
+    async def publish_interleaved(n: int) -> list[str]:
+        ids = []
+        for i in range(n):
+            envelope: Envelope[Any] = departure() if i % 2 else Envelope(PersonNoted(person_id=f"p{i}"), "/t")
+            key, value, headers = encode(envelope)
+            await kafka_producer.send_and_wait(envelope.topic, value=value, key=key, headers=headers)
+            ids.append(envelope.id)
+        return ids
+
+    async def run_until(wanted: list[str]) -> EventConsumer:
+        consumer = EventConsumer(
+            name=group,
+            handlers={MemberLeft: remember, PersonNoted: remember},
+            sessions=async_sessionmaker(runtime_db[1]),
+            dead_letters=FakeDeadLetterProducer(),
+            metrics=ServiceMetrics("two_topics"),
+        )
+        client = AIOKafkaConsumer(
+            bootstrap_servers=kafka, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
+        )
+        client.subscribe(consumer.topics, listener=consumer.rebalance_listener())
+        await client.start()
+        task = asyncio.create_task(consumer.run(client))
+        try:
+            async with asyncio.timeout(30):
+                while not set(wanted) <= set(seen):  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)  # past the offset flush interval
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await client.stop()
+        return consumer
+
+    first_batch = await publish_interleaved(40)
+    await run_until(first_batch)
+    handled_first = len(seen)
+    second_batch = await publish_interleaved(10)
+    restarted = await run_until(second_batch)
+    assert set(seen[handled_first:]) == set(second_batch)
+    assert outcomes(restarted, "duplicate") == 0  # nothing of the first run came back, from either topic

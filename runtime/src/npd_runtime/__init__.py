@@ -1,0 +1,43 @@
+"""The NPD service runtime: what every service is built from. Services import these names from here."""
+
+from npd_runtime.app import ServiceSpec, create_service_app
+from npd_runtime.auth import Principal, PrincipalDep, Role, require_role
+from npd_runtime.consumer import EventConsumer, Handler, Unprocessable
+from npd_runtime.db import SessionDep
+from npd_runtime.mapping import Entity, Enum, changed_fields
+from npd_runtime.outbox import UndeclaredEvent, messaging_tables, publish
+from npd_runtime.pagination import Limit, Offset, Page
+from npd_runtime.problems import NOT_FOUND, Conflict, Forbidden, NotFound, Problem, Problems, ProblemType
+from npd_runtime.settings import ServiceSettings
+from npd_runtime.validation import Text
+
+__all__ = [
+    "NOT_FOUND",
+    "Conflict",
+    "Entity",
+    "Enum",
+    "EventConsumer",
+    "Forbidden",
+    "Handler",
+    "Limit",
+    "NotFound",
+    "Offset",
+    "Page",
+    "Principal",
+    "PrincipalDep",
+    "Problem",
+    "ProblemType",
+    "Problems",
+    "Role",
+    "ServiceSettings",
+    "ServiceSpec",
+    "SessionDep",
+    "Text",
+    "UndeclaredEvent",
+    "Unprocessable",
+    "changed_fields",
+    "create_service_app",
+    "messaging_tables",
+    "publish",
+    "require_role",
+]

@@ -1,44 +1,57 @@
-"""One process per replica: the FastAPI app, its Kafka consumers and its outbox relay, wired the same way
-in every service. A service's main.py describes itself with a ServiceSpec and calls create_service_app.
+"""One process per replica: the FastAPI app, its event consumer and its outbox relay, wired the same way in
+every service. A service's main.py states its rules in a ServiceSpec and calls create_service_app.
 """
 
-import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI
 from faststream.specification import AsyncAPI
 from npd_contracts import EventData
 
-from npd_runtime.asyncapi import asyncapi_routes, declare_publications
+from npd_runtime.asyncapi import asyncapi_routes, describe_channels
 from npd_runtime.auth import Authentication, TokenVerifier
-from npd_runtime.consumer import EventConsumer
+from npd_runtime.consumer import Handler
 from npd_runtime.db import create_engine, create_sessions
 from npd_runtime.http import RequestMetrics, operations
-from npd_runtime.kafka import create_broker, create_producer
+from npd_runtime.kafka import create_broker
 from npd_runtime.logs import configure_logging
+from npd_runtime.messaging import Messaging
 from npd_runtime.metrics import ServiceMetrics
-from npd_runtime.problems import install_problem_handlers
-from npd_runtime.relay import OutboxRelay
+from npd_runtime.outbox import Publisher
+from npd_runtime.problems import Problems, install_problem_handlers
 from npd_runtime.settings import ServiceSettings
 from npd_runtime.tracing import TraceContext
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServiceSpec:
+    """Everything the runtime needs to know about a service, in one place.
+
+    `handlers`: the events it consumes and the function that handles each (its consumer group is `name`).
+    `publishes`: the events it may write to its outbox; writing any other fails.
+    `problems`: its errors and their HTTP meaning, so routes need no try/except.
+    """
+
     name: str
     title: str
     description: str
     settings: ServiceSettings
     routers: Sequence[APIRouter] = ()
-    consumer: EventConsumer | None = None
+    handlers: Mapping[type[EventData], Handler] = field(default_factory=dict)
     publishes: Sequence[type[EventData]] = ()
+    problems: Problems = field(default_factory=dict)
     version: str = "0.1.0"
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents source of every event this service publishes."""
+        return f"/npd/{self.name}"
 
 
 def create_service_app(spec: ServiceSpec) -> FastAPI:
@@ -46,27 +59,14 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     configure_logging(spec.name, settings.log_level)
     metrics = ServiceMetrics(spec.name)
     engine = create_engine(settings.database_url)
-    sessions = create_sessions(engine)
-    broker = create_broker(settings, client_id=spec.name)
-    if spec.consumer is not None:
-        spec.consumer.attach(broker, sessions, metrics)
-    declare_publications(broker, spec.publishes)
+    sessions = create_sessions(engine, info=Publisher(spec.source, frozenset(spec.publishes)).session_info())
+    messaging = Messaging(name=spec.name, settings=settings, sessions=sessions, metrics=metrics, handlers=spec.handlers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Made here, not above: aiokafka binds a producer to the running event loop, and building the app
-        # (for its OpenAPI or AsyncAPI document, say) must not need one.
-        producer = app.state.producer = create_producer(settings, client_id=f"{spec.name}-relay")
-        await producer.start()
-        if spec.consumer is not None:
-            spec.consumer.use_producer(producer)
-        await broker.start()
-        relay_task = None
-        if spec.publishes and settings.relay_enabled:
-            relay = OutboxRelay(
-                service=spec.name, database_url=settings.database_url, producer=producer, metrics=metrics
-            )
-            relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
+        # Kafka clients are made here, not above: aiokafka binds them to the running event loop, and
+        # building the app (for its OpenAPI or AsyncAPI document, say) must not need one.
+        messaging.start()
         # Everything built so far lives as long as the process: keep the collector from re-scanning it,
         # which otherwise shows up as tens of milliseconds of tail latency on full collections.
         gc.collect()
@@ -75,14 +75,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         try:
             yield
         finally:
-            if relay_task:
-                relay_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await relay_task
-            if spec.consumer is not None:
-                await spec.consumer.close()
-            await broker.stop()
-            await producer.stop()
+            await messaging.stop()
             await engine.dispose()
             log.info("%s stopped", spec.name)
 
@@ -90,19 +83,21 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
-    app.state.broker = broker
+    app.state.messaging = messaging
     app.state.metrics = metrics
     app.state.token_verifier = TokenVerifier(
         issuer=settings.oidc_issuer, audience=settings.oidc_audience, jwks_url=settings.oidc_jwks_url
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, spec.problems)
     # Outermost last: trace context, then timing, then authentication of /v1 calls.
     app.add_middleware(Authentication)
     app.add_middleware(RequestMetrics, metrics=metrics)
     app.add_middleware(TraceContext)
     app.include_router(operations)
+    # Never started: it names the servers and channels in the AsyncAPI document.
+    broker = describe_channels(create_broker(settings, client_id=spec.name), spec.name, spec.handlers, spec.publishes)
     asyncapi = AsyncAPI(broker, title=f"{spec.title} (Kafka interface)", version=spec.version)
-    app.include_router(asyncapi_routes(asyncapi, spec.consumer))
+    app.include_router(asyncapi_routes(asyncapi, spec.name, spec.handlers))
     for router in spec.routers:
         app.include_router(router)
     return app

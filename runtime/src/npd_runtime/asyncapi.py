@@ -1,12 +1,13 @@
 """The AsyncAPI document of a service: channels from its FastStream broker, messages from the contracts.
 
-FastStream documents a subscriber's payload from the handler's signature; ours takes the raw record (so a
-bad one can be dead-lettered), which it would show as empty. The consumer knows which event types it
-handles, so their schemas are put in instead; publications are declared on the broker with theirs.
+FastStream generates the document from a broker's subscribers and publishers; ours is never started (events
+are consumed by npd_runtime.consumer and published by the outbox relay), it only describes the channels.
+FastStream would document a subscriber's payload from the handler's signature, so the handled event
+types' schemas are put in from the contracts instead; publications are declared with theirs.
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter
@@ -15,9 +16,34 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI, get_asyncapi_html
 from npd_contracts import EventData
 
-from npd_runtime.consumer import EventConsumer
+from npd_runtime.consumer import Handler, handled_events
 
 _REF = "#/components/schemas/{model}"
+
+
+def describe_channels(
+    broker: KafkaBroker,
+    name: str,
+    handlers: Mapping[type[EventData], Handler],
+    publishes: Sequence[type[EventData]],
+) -> KafkaBroker:
+    """Declare the service's channels on a FastStream broker that is never started, for AsyncAPI only.
+
+    Events are consumed by npd_runtime.consumer and leave through the outbox relay, not through FastStream.
+    """
+    for topic, events in handled_events(handlers).items():
+        broker.subscriber(
+            topic.name,
+            group_id=name,
+            title=f"{name}:{topic.name}",
+            description=f"Handles {', '.join(e.TYPE for e in events)}; other types on this topic are skipped.",
+        )(_never_called)
+    declare_publications(broker, publishes)
+    return broker
+
+
+async def _never_called(msg: Any) -> None:
+    raise AssertionError("the describing broker is never started")
 
 
 def declare_publications(broker: KafkaBroker, events: Sequence[type[EventData]]) -> None:
@@ -32,14 +58,14 @@ def declare_publications(broker: KafkaBroker, events: Sequence[type[EventData]])
         )
 
 
-def asyncapi_document(spec: AsyncAPI, consumer: EventConsumer | None) -> dict[str, Any]:
+def asyncapi_document(spec: AsyncAPI, name: str, handlers: Mapping[type[EventData], Handler]) -> dict[str, Any]:
     document: dict[str, Any] = spec.to_specification().to_jsonable()
-    if consumer is None:
+    if not handlers:
         return document
     components = document.setdefault("components", {})
     messages, schemas = components.setdefault("messages", {}), components.setdefault("schemas", {})
-    for topic, events in consumer.handled_events().items():
-        message = messages.get(f"{consumer.name}:{topic.name}:SubscribeMessage")
+    for topic, events in handled_events(handlers).items():
+        message = messages.get(f"{name}:{topic.name}:SubscribeMessage")
         if message is None:
             continue
         message.pop("correlationId", None)  # FastStream's own header; CloudEvents ids travel as ce_id
@@ -64,15 +90,15 @@ class _Rendered:
         return self._json
 
 
-def asyncapi_routes(spec: AsyncAPI, consumer: EventConsumer | None) -> APIRouter:
+def asyncapi_routes(spec: AsyncAPI, name: str, handlers: Mapping[type[EventData], Handler]) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/asyncapi.json", summary="AsyncAPI document of the events this service consumes and publishes")
     async def asyncapi_json() -> JSONResponse:
-        return JSONResponse(asyncapi_document(spec, consumer))
+        return JSONResponse(asyncapi_document(spec, name, handlers))
 
     @router.get("/asyncapi", summary="AsyncAPI document, rendered", response_class=HTMLResponse)
     async def asyncapi_html() -> HTMLResponse:
-        return HTMLResponse(get_asyncapi_html(_Rendered(asyncapi_document(spec, consumer))))  # type: ignore[arg-type]
+        return HTMLResponse(get_asyncapi_html(_Rendered(asyncapi_document(spec, name, handlers))))  # type: ignore[arg-type]
 
     return router

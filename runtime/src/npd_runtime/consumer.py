@@ -1,29 +1,30 @@
-"""Consuming events: decode, deduplicate, handle in one transaction, retry a bounded number of times,
-dead-letter what still fails, and only then commit the offset.
+"""Consuming events: decode, deduplicate, handle, dead-letter what cannot be handled, then commit offsets.
 
-FastStream's defaults are not used: its default ack policy commits before handling (at most once) and it
-has no dead-letter support for Kafka. Each subscription here runs with AckPolicy.MANUAL, and offsets are
-committed by an OffsetCommitter once the effect is committed.
+One Kafka consumer per service reads all its topics (its group id is the service's name). What one fetch
+returns is handled as a batch in one transaction: the whole batch is claimed in the processed-events
+record by one statement, and each handler receives the consecutive events of its type at once, so it can
+write their effects in one statement too. If anything in the batch fails, the transaction rolls back and
+the batch is handled again one event at a time, each in its own transaction with bounded retries, so one
+bad event is dead-lettered and the rest go through. Offsets are committed only after the effects.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
-from aiokafka import AIOKafkaProducer, TopicPartition
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.message import KafkaMessage
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import IllegalStateError
 from npd_contracts import Envelope, EventData, MalformedEvent, decode
 from npd_contracts.topics import Topic
-from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from npd_runtime.db import UNAVAILABLE_ERRORS
 from npd_runtime.deadletter import send_to_dead_letter
-from npd_runtime.inbox import first_delivery
+from npd_runtime.idempotency import claim
 from npd_runtime.logs import current_event_id
 from npd_runtime.metrics import ServiceMetrics
 from npd_runtime.offsets import OffsetCommitter
@@ -31,8 +32,9 @@ from npd_runtime.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
 
-E = TypeVar("E", bound=EventData)
-Handler = Callable[[AsyncSession, E, Envelope], Awaitable[None]]
+Handler = Callable[[AsyncSession, Sequence[Envelope[Any]]], Awaitable[None]]
+"""`async def on_x(session, events)`: the effects of these events (all new to this consumer, in order),
+written through `session` in the caller's transaction. Raise `Unprocessable` for an event no retry fixes."""
 
 
 class Unprocessable(Exception):
@@ -41,129 +43,177 @@ class Unprocessable(Exception):
 
 class DependencyUnavailable(Exception):
     """The database stayed unreachable through every attempt: the event is fine, so it is not
-    dead-lettered; the consumer pauses and reads it again."""
+    dead-lettered; the consumer rewinds, pauses and reads it again."""
+
+
+class DeadLetterSink(Protocol):
+    async def send_and_wait(self, topic: str, *, value: Any, key: Any, headers: list[tuple[str, bytes]]) -> Any: ...
 
 
 class EventConsumer:
-    """The consumers of one service; its name is the Kafka consumer group and the dedupe key."""
+    """The event handlers of one service; its name is the Kafka consumer group and the dedupe key."""
 
     def __init__(
         self,
         *,
         name: str,
-        processed_events: Table,
+        handlers: Mapping[type[EventData], Handler],
+        sessions: async_sessionmaker[AsyncSession],
+        dead_letters: DeadLetterSink,
+        metrics: ServiceMetrics,
         max_attempts: int = 5,
         first_backoff_s: float = 0.1,
         redelivery_pause_s: float = 2.0,
     ) -> None:
         self.name = name
-        self._processed = processed_events
+        self._handlers = dict(handlers)
+        self._sessions = sessions
+        self._dead_letters = dead_letters
+        self._metrics = metrics
         self._max_attempts = max_attempts
         self._first_backoff_s = first_backoff_s
         self._redelivery_pause_s = redelivery_pause_s
-        self._handlers: dict[type[EventData], Handler[Any]] = {}
-        self._topics: list[Topic] = []
-        self._sessions: async_sessionmaker[AsyncSession] | None = None
-        self._producer: AIOKafkaProducer | None = None
-        self._metrics_: ServiceMetrics | None = None
-        self._offsets = OffsetCommitter()
-
-    def on(self, event: type[E], handler: Handler[E]) -> None:
-        if event in self._handlers:
-            raise ValueError(f"{event.__name__} already has a handler")
-        self._handlers[event] = handler
-        if event.TOPIC not in self._topics:
-            self._topics.append(event.TOPIC)
-
-    def handled_events(self) -> dict[Topic, list[type[EventData]]]:
-        """The event types this consumer handles, by topic."""
-        return {t: sorted((e for e in self._handlers if t == e.TOPIC), key=lambda e: e.TYPE) for t in self._topics}
-
-    def attach(
-        self,
-        broker: KafkaBroker,
-        sessions: async_sessionmaker[AsyncSession],
-        metrics: ServiceMetrics,
-    ) -> None:
-        """Subscribe to every topic a handler needs; call before the broker starts."""
-        self._sessions, self._metrics_ = sessions, metrics
-        for topic in self._topics:
-            handled = ", ".join(e.TYPE for e in self.handled_events()[topic])
-            subscriber = broker.subscriber(
-                topic.name,
-                group_id=self.name,
-                ack_policy=AckPolicy.MANUAL,
-                auto_offset_reset="earliest",
-                fetch_max_wait_ms=100,
-                decoder=_the_message_itself,
-                title=f"{self.name}:{topic.name}",
-                description=f"Handles {handled}; other types on this topic are skipped.",
-            )
-            subscriber(self._on_message)
-
-    def use_producer(self, producer: AIOKafkaProducer) -> None:
-        """The started producer that writes dead letters; set before the broker starts."""
-        self._producer = producer
+        self._handling = asyncio.Lock()  # held while a batch is handled; a rebalance waits for it
+        self.kafka: AIOKafkaConsumer | None = None
+        self.offsets: OffsetCommitter | None = None
+        self._last_batch_at: float | None = None
+        self._last_failure: str | None = None
 
     @property
-    def _metrics(self) -> ServiceMetrics:
-        assert self._metrics_ is not None, "attach() the consumer first"
-        return self._metrics_
+    def topics(self) -> list[str]:
+        return [topic.name for topic in handled_events(self._handlers)]
 
-    async def _on_message(self, msg: Any) -> None:
-        assert isinstance(msg, KafkaMessage)
-        record = msg.raw_message
+    def status(self) -> dict[str, Any]:
+        """What this consumer is doing, for operators."""
+        assigned = sorted(self.kafka.assignment()) if self.kafka is not None else []
+        status: dict[str, Any] = {
+            "group": self.name,
+            "topics": self.topics,
+            "partitions": [f"{tp.topic}/{tp.partition}" for tp in assigned],
+            "last_batch_at": self._last_batch_at,
+        }
+        if self._last_failure:
+            status["last_failure"] = self._last_failure
+        return status
+
+    # -- the loop ----------------------------------------------------------------------------------------
+
+    async def run(self, kafka: AIOKafkaConsumer, *, max_records: int = 500) -> None:
+        """Read and handle until cancelled; `kafka` is subscribed with `self.rebalance_listener()` and started."""
+        self.kafka, self.offsets = kafka, OffsetCommitter(kafka)
         try:
-            await self.process(record)
-        except Exception as exc:
-            # Database down, or not even the dead letter could be written: rewind and read it again after a
-            # pause, never skip it. Consumption of this partition waits until the dependency is back.
-            log.warning("event not handled, redelivering in %.1f s: %r", self._redelivery_pause_s, exc)
-            self._offsets.forget(record)
-            await asyncio.sleep(self._redelivery_pause_s)
-            await msg.nack()
-            return
-        self._offsets.handled(msg.consumer, record)
-        self._observe_lag(msg.consumer, record)
-
-    def _observe_lag(self, consumer: Any, record: Any) -> None:
-        highwater = consumer.highwater(TopicPartition(record.topic, record.partition))
-        if highwater is not None:
-            lag = max(0, highwater - record.offset - 1)
-            self._metrics.consumer_lag.labels(record.topic, record.partition).set(lag)
-
-    async def close(self) -> None:
-        """Commit what was handled; call before the broker stops."""
-        await self._offsets.close()
-
-    async def process(self, record: Any) -> None:
-        """Handle one Kafka record to the end: handled, duplicate, ignored or dead-lettered."""
-        topic = record.topic
-        try:
-            envelope = decode(record.value, list(record.headers or ()))
-        except MalformedEvent as exc:
-            await self._dead_letter(record, f"malformed: {exc}", event_type="unknown")
-            self._metrics.events_consumed.labels(topic, "unknown", "dead_lettered").inc()
-            return
-        handler = self._handlers.get(type(envelope.data))
-        if handler is None:
-            self._metrics.events_consumed.labels(topic, envelope.type, "ignored").inc()
-            return
-        event_token = current_event_id.set(envelope.id)
-        trace_token = current_traceparent.set(envelope.traceparent)
-        try:
-            outcome = await self._handle_with_retries(handler, envelope, record)
+            while True:
+                batches = await kafka.getmany(timeout_ms=1000, max_records=max_records)
+                if batches:
+                    await self._handle_fetched(kafka, batches)
+                self._observe_lag(kafka)
         finally:
-            current_traceparent.reset(trace_token)
-            current_event_id.reset(event_token)
-        self._metrics.events_consumed.labels(topic, envelope.type, outcome).inc()
+            await self.offsets.close()
 
-    async def _handle_with_retries(self, handler: Handler[Any], envelope: Envelope, record: Any) -> str:
-        backoff = self._first_backoff_s
-        for attempt in range(1, self._max_attempts + 1):
+    async def _handle_fetched(self, kafka: AIOKafkaConsumer, batches: Mapping[TopicPartition, list[Any]]) -> None:
+        records = [record for partition in batches.values() for record in partition]
+        async with self._handling:
+            try:
+                await self.process(records)
+            except Exception as exc:
+                # Database down, or not even a dead letter could be written: read these again after a pause,
+                # never skip them. Consumption waits until the dependency is back.
+                self._last_failure = f"{time.strftime('%Y-%m-%dT%H:%M:%S')}: {type(exc).__name__}: {exc}"
+                log.warning("%d events not handled, reading them again in %.1f s: %r", len(records), self._pause, exc)
+                for tp, partition in batches.items():
+                    assert self.offsets is not None
+                    self.offsets.forget(tp)
+                    with contextlib.suppress(IllegalStateError):  # revoked meanwhile: its new owner reads it
+                        kafka.seek(tp, partition[0].offset)
+                failed = True
+            else:
+                assert self.offsets is not None
+                for tp, partition in batches.items():
+                    self.offsets.handled(tp, partition[-1].offset + 1)
+                self._last_batch_at = time.time()
+                failed = False
+        if failed:
+            await asyncio.sleep(self._pause)
+
+    @property
+    def _pause(self) -> float:
+        return self._redelivery_pause_s
+
+    def rebalance_listener(self) -> ConsumerRebalanceListener:
+        return _CommitBeforeRevoke(self)
+
+    def _observe_lag(self, kafka: AIOKafkaConsumer) -> None:
+        assert self.offsets is not None
+        for tp in kafka.assignment():
+            highwater = kafka.highwater(tp)
+            position = self.offsets.position(tp)
+            if highwater is not None and position is not None:
+                self._metrics.consumer_lag.labels(tp.topic, tp.partition).set(max(0, highwater - position))
+
+    # -- one batch -----------------------------------------------------------------------------------------
+
+    async def process(self, records: Sequence[Any]) -> None:
+        """Handle fetched records to the end: each is handled, a duplicate, ignored or dead-lettered.
+
+        Raises only when the database (or the dead-letter topic) stays unreachable: then nothing of the
+        batch may be considered done, and the caller reads it again.
+        """
+        outcomes: Counter[tuple[str, str, str]] = Counter()
+        work: list[tuple[Any, Envelope[Any]]] = []
+        for record in records:
+            try:
+                envelope = decode(record.value, list(record.headers or ()))
+            except MalformedEvent as exc:
+                await self._dead_letter(record, f"malformed: {exc}", event_type="unknown")
+                outcomes[(record.topic, "unknown", "dead_lettered")] += 1
+                continue
+            if type(envelope.data) in self._handlers:
+                work.append((record, envelope))
+            else:
+                outcomes[(record.topic, envelope.type, "ignored")] += 1
+        if work:
             started = time.perf_counter()
             try:
-                handled = await self._handle_once(handler, envelope)
+                await self._handle_together(work, outcomes)
+            except Exception as exc:
+                log.warning("a batch of %d events failed (%r); handling them one at a time", len(work), exc)
+                for record, envelope in work:
+                    outcome = await self._handle_alone(record, envelope)
+                    outcomes[(record.topic, envelope.type, outcome)] += 1
+            self._metrics.batch_duration.observe(time.perf_counter() - started)
+            self._metrics.batch_size.observe(len(work))
+        for (topic, event_type, outcome), count in outcomes.items():
+            self._metrics.events_consumed.labels(topic, event_type, outcome).inc(count)
+
+    async def _handle_together(self, work: list[tuple[Any, Envelope[Any]]], outcomes: Counter[Any]) -> None:
+        first_copies: dict[str, Envelope[Any]] = {}
+        for _, envelope in work:
+            first_copies.setdefault(envelope.id, envelope)
+        distinct = list(first_copies.values())
+        counted: Counter[tuple[str, str, str]] = Counter()
+        with _context_of(distinct):
+            async with self._sessions() as session, session.begin():
+                fresh = await claim(session, self.name, [e.id for e in distinct])
+                new = [e for e in distinct if e.id in fresh]
+                for handler, run in _runs(new, self._handlers):
+                    await handler(session, run)
+        for record, envelope in work:
+            outcome = "handled" if envelope.id in fresh else "duplicate"
+            fresh.discard(envelope.id)  # a second copy in the same batch is a duplicate
+            counted[(record.topic, envelope.type, outcome)] += 1
+        outcomes.update(counted)
+
+    async def _handle_alone(self, record: Any, envelope: Envelope[Any]) -> str:
+        handler = self._handlers[type(envelope.data)]
+        backoff = self._first_backoff_s
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                with _context_of([envelope]):
+                    async with self._sessions() as session, session.begin():
+                        if not await claim(session, self.name, [envelope.id]):
+                            return "duplicate"
+                        await handler(session, [envelope])
+                return "handled"
             except Unprocessable as exc:
                 await self._dead_letter(record, f"unprocessable: {exc}", event_type=envelope.type)
                 return "dead_lettered"
@@ -178,22 +228,10 @@ class EventConsumer:
                 log.warning("handler failed (attempt %d), retrying", attempt, exc_info=True)
                 await asyncio.sleep(backoff)
                 backoff *= 2
-                continue
-            self._metrics.handler_duration.labels(envelope.type).observe(time.perf_counter() - started)
-            return "handled" if handled else "duplicate"
         raise AssertionError("unreachable")
 
-    async def _handle_once(self, handler: Handler[Any], envelope: Envelope) -> bool:
-        assert self._sessions is not None, "attach() the consumer first"
-        async with self._sessions() as session, session.begin():
-            if not await first_delivery(session, self._processed, self.name, envelope.id):
-                return False
-            await handler(session, envelope.data, envelope)
-            return True
-
     async def _dead_letter(self, record: Any, reason: str, *, event_type: str) -> None:
-        assert self._producer is not None, "attach() the consumer first"
-        await send_to_dead_letter(self._producer, record, consumer=self.name, reason=reason)
+        await send_to_dead_letter(self._dead_letters, record, consumer=self.name, reason=reason)
         self._metrics.dead_letters.labels(record.topic).inc()
         log.error(
             "event dead-lettered",
@@ -207,11 +245,53 @@ class EventConsumer:
         )
 
 
-async def _the_message_itself(msg: Any) -> Any:
-    """Hand the handler FastStream's message whole, undecoded.
+def handled_events(handlers: Mapping[type[EventData], Handler]) -> dict[Topic, list[type[EventData]]]:
+    """The event types handled, by topic (topics by name, types by type name)."""
+    by_topic: dict[Topic, list[type[EventData]]] = {}
+    for event in sorted(handlers, key=lambda e: (e.TOPIC.name, e.TYPE)):
+        by_topic.setdefault(event.TOPIC, []).append(event)
+    return by_topic
 
-    Decoding is `decode`'s, so a bad value reaches our dead-letter path instead of FastStream's. And the
-    handler needs the record and its consumer: receiving them as its body, not through a context
-    annotation, spares a worker-thread hop per message (FastStream resolves context fields on threads).
-    """
-    return msg
+
+def _runs(
+    envelopes: Sequence[Envelope[Any]], handlers: Mapping[type[EventData], Handler]
+) -> Iterator[tuple[Handler, list[Envelope[Any]]]]:
+    """Consecutive events of one type together, in order: a handler sees a run of its own events, and
+    events of one aggregate (one partition) still take effect in the order they were published."""
+    run: list[Envelope[Any]] = []
+    for envelope in envelopes:
+        if run and type(run[-1].data) is not type(envelope.data):
+            yield handlers[type(run[0].data)], run
+            run = []
+        run.append(envelope)
+    if run:
+        yield handlers[type(run[0].data)], run
+
+
+@contextlib.contextmanager
+def _context_of(envelopes: Sequence[Envelope[Any]]) -> Iterator[None]:
+    """Log lines name the event and continue its trace while a single event is handled."""
+    single = envelopes[0] if len(envelopes) == 1 else None
+    event_token = current_event_id.set(single.id if single else None)
+    trace_token = current_traceparent.set(single.traceparent if single else None)
+    try:
+        yield
+    finally:
+        current_traceparent.reset(trace_token)
+        current_event_id.reset(event_token)
+
+
+class _CommitBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Partitions leave this replica only after the batch in hand is done and its offsets are committed,
+    so the replica that takes them over starts right after what was handled here."""
+
+    def __init__(self, consumer: EventConsumer) -> None:
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        async with self._consumer._handling:
+            if self._consumer.offsets is not None:
+                await self._consumer.offsets.flush()
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        return None

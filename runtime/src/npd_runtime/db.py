@@ -1,7 +1,7 @@
 """The service's database: one async engine per process, sessions handed to routes and handlers."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -17,9 +17,10 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_recycle=300)
 
 
-def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_sessions(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
+    """`info` travels with every session (the service's outbox Publisher, say)."""
     # expire_on_commit=False: routes read the objects they just wrote after the transaction ends.
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -32,11 +32,16 @@ class ServiceMetrics:
             ["topic", "type", "outcome"],
             registry=r,
         )
-        self.handler_duration = Histogram(
-            f"{p}_event_handler_duration_seconds",
-            "Time to handle one event, including its transaction.",
-            ["type"],
+        self.batch_duration = Histogram(
+            f"{p}_event_batch_duration_seconds",
+            "Time to handle one fetched batch of events, including its transaction and any one-by-one retry.",
             buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            f"{p}_event_batch_size_events",
+            "Events with a handler per fetched batch.",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
             registry=r,
         )
         self.handler_retries = Counter(

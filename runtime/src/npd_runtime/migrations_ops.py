@@ -7,7 +7,7 @@ changed, only followed by a new one.
 import sqlalchemy as sa
 from alembic import op
 
-from npd_runtime.inbox import PROCESSED_EVENTS_TABLE
+from npd_runtime.idempotency import PROCESSED_EVENTS_TABLE
 from npd_runtime.outbox import OUTBOX_TABLE, drop_notify_trigger_ddl, notify_trigger_ddl
 
 

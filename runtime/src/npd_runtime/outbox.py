@@ -5,7 +5,10 @@ An insert trigger sends NOTIFY, which PostgreSQL delivers at commit, so the rela
 transaction is durable and never sees a row that might still roll back.
 """
 
-from npd_contracts import Envelope
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from npd_contracts import Envelope, EventData
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -21,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from npd_runtime.idempotency import processed_events_table
 from npd_runtime.tracing import current_traceparent
 
 OUTBOX_TABLE = "outbox"
@@ -44,6 +48,13 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Index("ix_outbox_created_at", "created_at"),
     )
+
+
+def messaging_tables(metadata: MetaData) -> None:
+    """Add the tables the runtime keeps in every service's database (its outbox and its processed-events
+    record) to the service's metadata, so its migrations and `alembic check` know them."""
+    outbox_table(metadata)
+    processed_events_table(metadata)
 
 
 def notify_trigger_ddl() -> list[str]:
@@ -70,7 +81,7 @@ def drop_notify_trigger_ddl() -> list[str]:
     ]
 
 
-async def add_events(session: AsyncSession, table: Table, *envelopes: Envelope) -> None:
+async def add_events(session: AsyncSession, table: Table, *envelopes: Envelope[EventData]) -> None:
     """Write events to the outbox in the caller's transaction; they leave only if it commits.
 
     Each carries the current trace context unless it has its own.
@@ -94,3 +105,40 @@ async def add_events(session: AsyncSession, table: Table, *envelopes: Envelope) 
             for e in envelopes
         ],
     )
+
+
+OUTBOX = outbox_table(MetaData())  # the runtime's own handle on every service's outbox table
+_SESSION_KEY = "npd_outbox"
+
+
+class UndeclaredEvent(RuntimeError):
+    """A service wrote an event to its outbox that its ServiceSpec does not say it publishes."""
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """What a service may publish, and as which CloudEvents source; carried by each of its sessions."""
+
+    source: str
+    publishes: Collection[type[EventData]]
+
+    def session_info(self) -> dict[str, "Publisher"]:
+        return {_SESSION_KEY: self}
+
+
+async def publish(session: AsyncSession, *events: EventData | Envelope[EventData]) -> None:
+    """Write events to the service's outbox in the caller's transaction; they leave only if it commits.
+
+    Only events the service declares (ServiceSpec.publishes) are accepted, so the AsyncAPI document and the
+    catalogue never miss one.
+    """
+    publisher = session.info.get(_SESSION_KEY)
+    if not isinstance(publisher, Publisher):
+        raise RuntimeError("publish() needs a session of a service (made by create_service_app or Publisher)")
+    envelopes = [e if isinstance(e, Envelope) else Envelope(data=e, source=publisher.source) for e in events]
+    for envelope in envelopes:
+        if type(envelope.data) not in publisher.publishes:
+            raise UndeclaredEvent(
+                f"{type(envelope.data).__name__} ({envelope.type}) is not among the events this service declares"
+            )
+    await add_events(session, OUTBOX, *envelopes)

@@ -1,6 +1,9 @@
 """RFC 9457 problem details: every error a client sees has a stable `type`, a title and a precise detail."""
 
 import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -44,6 +47,34 @@ class Conflict(Problem):
 class Forbidden(Problem):
     def __init__(self, detail: str) -> None:
         super().__init__(403, "forbidden", "Forbidden", detail)
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """The HTTP meaning of a domain or service error: its status, stable slug and title. The error's own
+    message is the detail, so it must say precisely what was refused and why."""
+
+    status: int
+    slug: str
+    title: str
+
+
+Problems = Mapping[type[Exception], ProblemType]
+"""A service's errors and what each means over HTTP; a subclass inherits its base class's meaning."""
+
+NOT_FOUND = ProblemType(404, "not-found", "Not found")
+
+
+def unmapped_errors(modules: Iterable[ModuleType], problems: Problems) -> list[type[Exception]]:
+    """Exceptions defined in `modules` that `problems` gives no HTTP meaning (a service's tests keep this
+    empty, so a new error can never reach a client as a 500)."""
+    found = [
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, Exception) and value.__module__ == module.__name__
+    ]
+    return [error for error in found if not any(base in problems for base in error.__mro__)]
 
 
 def problem_response(request: Request, status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -98,7 +129,18 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 500, "internal-error", "Internal error", "an unexpected error occurred")
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def _answer_with(kind: ProblemType) -> Any:
+    async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(request, kind.status, kind.slug, kind.title, str(exc))
+
+    return on_error
+
+
+def install_problem_handlers(app: FastAPI, problems: Problems | None = None) -> None:
+    """Every error a route can raise becomes a problem document: the service's own (`problems`), the
+    runtime's `Problem`s, validation, unreachable dependencies; anything else is logged and a 500."""
+    for error, kind in (problems or {}).items():
+        app.add_exception_handler(error, _answer_with(kind))
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)

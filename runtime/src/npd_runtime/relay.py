@@ -59,6 +59,9 @@ class OutboxRelay:
         self._standby_poll_s = standby_poll_s
         self._retry_backoff_s = retry_backoff_s
 
+    def status(self) -> dict[str, object]:
+        return {"state": "active" if self._metrics.relay_active._value.get() else "standby"}
+
     async def run(self) -> None:
         """Publish until cancelled, reconnecting after database or broker failures."""
         while True:

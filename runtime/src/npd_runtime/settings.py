@@ -38,3 +38,4 @@ class ServiceSettings(KafkaSettings):
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     relay_enabled: bool = True
     consumer_max_attempts: int = Field(5, ge=1, le=20)
+    consumer_batch_size: int = Field(500, ge=1, le=5000)

@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 from npd_membership.config import MembershipSettings
 from npd_membership.main import create_app
-from npd_membership.models import outbox
+from npd_runtime.outbox import OUTBOX as outbox
 from sqlalchemy import select
 
 Headers = dict[str, str]
@@ -239,11 +239,23 @@ async def test_health_readiness_metrics_and_asyncapi_are_served(client: httpx.As
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"database": "ok", "kafka": "ok"}
+    assert ready.json()["checks"] == {"database": "ok"}
     metrics = (await client.get("/metrics")).text
     assert 'npd_membership_http_request_duration_seconds_count{method="GET",route="/readyz",status="200"}' in metrics
     asyncapi = (await client.get("/asyncapi.json")).json()
     assert "npd.membership.organisation:nl.npd.membership.member-joined.v1" in str(asyncapi)
+
+
+async def test_status_shows_the_kafka_side_without_being_a_readiness_condition(
+    client: httpx.AsyncClient, wait_for: Callable[..., Any]
+) -> None:
+    async def connected() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await client.get("/status")).json()
+        return body if body["kafka"]["state"] == "connected" else None
+
+    body = await wait_for(connected)
+    assert body["database"] == "ok"
+    assert body["relay"] == {"state": "disabled"}  # this module's app runs without its relay
 
 
 async def test_the_callers_trace_context_is_kept_on_the_events_the_request_causes(

@@ -1,20 +1,15 @@
-import ast
-import sys
-from pathlib import Path
+"""The domain speaks its own language: no I/O, no event contracts, no framework."""
 
 import npd_membership.domain
+from npd_devstack.purity import foreign_imports
+from npd_membership import api, service
+from npd_membership.api import PROBLEMS
+from npd_runtime.problems import unmapped_errors
 
-ALLOWED = {"pydantic", "npd_contracts", "npd_membership"} | set(sys.stdlib_module_names)
+
+def test_the_domain_imports_only_the_standard_library() -> None:
+    assert foreign_imports(npd_membership.domain, allowed={"npd_membership"}) == []
 
 
-def test_the_domain_module_does_no_io() -> None:
-    tree = ast.parse(Path(npd_membership.domain.__file__).read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        else:
-            continue
-        for name in names:
-            assert name.split(".")[0] in ALLOWED, f"domain imports {name}"
+def test_every_error_the_service_can_raise_has_an_http_meaning() -> None:
+    assert unmapped_errors([npd_membership.domain, service, api], PROBLEMS) == []

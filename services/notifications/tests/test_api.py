@@ -28,7 +28,7 @@ async def deliver(app: Any, person: str, title: str = "Hello") -> Notification:
         id=uuid4(), recipient_person_id=person, kind=Kind.WELCOME, title=title, body="...", organisation_id=None
     )
     async with app.state.sessions() as session, session.begin():
-        await service.deliver_to_inbox(session, note)
+        await service.deliver_to_inbox(session, [note])
     return note
 
 

@@ -5,7 +5,7 @@ its features (cycles, KPIs, submissions, peer comparison) arrive in later issues
 """
 
 from fastapi import FastAPI
-from npd_runtime.app import ServiceSpec, create_service_app
+from npd_runtime import ServiceSpec, create_service_app
 
 from npd_benchmark.config import BenchmarkSettings, get_settings
 

@@ -5,7 +5,7 @@ its features (scheduling, registration, calendars) arrive in later issues.
 """
 
 from fastapi import FastAPI
-from npd_runtime.app import ServiceSpec, create_service_app
+from npd_runtime import ServiceSpec, create_service_app
 
 from npd_events.config import EventsSettings, get_settings
 

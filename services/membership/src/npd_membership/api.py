@@ -1,18 +1,40 @@
-"""Membership HTTP API (/v1): apply, admit, leave, read. Who may do what is decided here, per object."""
+"""Membership HTTP API (/v1): apply, admit, leave, read. Who may do what is decided here, per object.
+
+Errors raised below become problem documents by PROBLEMS (main.py gives it to the runtime).
+"""
 
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from npd_runtime.auth import Principal, PrincipalDep, Role, require_role
-from npd_runtime.db import SessionDep
-from npd_runtime.pagination import Limit, Offset, Page
-from npd_runtime.problems import Conflict, Forbidden, NotFound, Problem
+from npd_runtime import (
+    NOT_FOUND,
+    Forbidden,
+    Limit,
+    NotFound,
+    Offset,
+    Page,
+    Principal,
+    PrincipalDep,
+    Problems,
+    ProblemType,
+    Role,
+    SessionDep,
+    require_role,
+)
 
-from npd_membership import service
-from npd_membership.domain import Organisation, Status, TransitionRefused
+from npd_membership import domain, service
+from npd_membership.domain import Organisation, Status
 from npd_membership.schemas import DepartureCreate, OrganisationCreate, OrganisationPublic
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
+
+PROBLEMS: Problems = {
+    service.OrganisationNotFound: NOT_FOUND,
+    service.DuplicateName: ProblemType(409, "duplicate-organisation", "Conflict with the current state"),
+    domain.TransitionRefused: ProblemType(409, "transition-refused", "Conflict with the current state"),
+    domain.NotAnApplication: ProblemType(409, "not-an-application", "Conflict with the current state"),
+    domain.NotAMember: ProblemType(409, "not-a-member", "Conflict with the current state"),
+}
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     400: {"description": "The body could not be read (not UTF-8)"},
@@ -21,16 +43,6 @@ _ERRORS: dict[int | str, dict[str, object]] = {
     404: {"description": "No such organisation"},
     422: {"description": "The request is not valid"},
 }
-
-
-def _problem(exc: Exception) -> Problem:
-    if isinstance(exc, service.OrganisationNotFound):
-        return NotFound("organisation", exc.org_id)
-    if isinstance(exc, service.DuplicateName):
-        return Conflict("duplicate-organisation", str(exc))
-    if isinstance(exc, TransitionRefused):
-        return Conflict(exc.slug, exc.detail)
-    raise exc
 
 
 def _may_read(principal: Principal, org: Organisation) -> bool:
@@ -42,17 +54,14 @@ async def apply_for_membership(
     body: OrganisationCreate, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> OrganisationPublic:
     """Apply to join the network; the caller becomes the organisation's contact."""
-    try:
-        async with session.begin():
-            org = await service.apply_for_membership(
-                session,
-                name=body.name,
-                kind=body.kind,
-                contact_person_id=principal.person_id,
-                contact_email=str(body.contact_email),
-            )
-    except service.DuplicateName as exc:
-        raise _problem(exc) from None
+    async with session.begin():
+        org = await service.apply_for_membership(
+            session,
+            name=body.name,
+            kind=body.kind,
+            contact_person_id=principal.person_id,
+            contact_email=str(body.contact_email),
+        )
     response.headers["Location"] = f"{router.prefix}/{org.id}"
     return OrganisationPublic.of(org)
 
@@ -75,11 +84,8 @@ async def list_organisations(
 @router.get("/{org_id}", responses=_ERRORS)
 async def get_organisation(org_id: UUID, principal: PrincipalDep, session: SessionDep) -> OrganisationPublic:
     """One organisation: for network admins, its own org admins and its contact."""
-    try:
-        async with session.begin():
-            org = await service.get_organisation(session, org_id)
-    except service.OrganisationNotFound as exc:
-        raise _problem(exc) from None
+    async with session.begin():
+        org = await service.get_organisation(session, org_id)
     if not _may_read(principal, org):
         # Answer as if it did not exist: whether an organisation applied is not everyone's business.
         raise NotFound("organisation", org_id)
@@ -90,11 +96,8 @@ async def get_organisation(org_id: UUID, principal: PrincipalDep, session: Sessi
 async def admit_organisation(org_id: UUID, principal: PrincipalDep, session: SessionDep) -> OrganisationPublic:
     """Admit an applicant as a member (network admins only); publishes MemberJoined."""
     require_role(principal, Role.NETWORK_ADMIN)
-    try:
-        async with session.begin():
-            org = await service.admit_organisation(session, org_id)
-    except (service.OrganisationNotFound, TransitionRefused) as exc:
-        raise _problem(exc) from None
+    async with session.begin():
+        org = await service.admit_organisation(session, org_id)
     return OrganisationPublic.of(org)
 
 
@@ -106,9 +109,6 @@ async def leave_network(
     if not principal.administers(org_id):
         raise Forbidden("only a network admin or this organisation's admin can end its membership")
     reason = (body or DepartureCreate()).reason
-    try:
-        async with session.begin():
-            org = await service.record_departure(session, org_id, reason)
-    except (service.OrganisationNotFound, TransitionRefused) as exc:
-        raise _problem(exc) from None
+    async with session.begin():
+        org = await service.record_departure(session, org_id, reason)
     return OrganisationPublic.of(org)

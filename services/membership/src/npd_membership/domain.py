@@ -1,11 +1,13 @@
-"""Membership rules, free of I/O: an organisation applies, is admitted, and may leave."""
+"""Membership rules, free of I/O and of the event contracts: an organisation applies, is admitted, may leave.
+
+Each rule returns the change it made (a past-tense fact holding the new state); the service layer stores
+it and says which contract events announce it.
+"""
 
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
-
-from npd_contracts import LeaveReason, MemberJoined, MemberLeft, OrganisationApplied, OrganisationKind
 
 
 class Status(StrEnum):
@@ -14,13 +16,32 @@ class Status(StrEnum):
     LEFT = "left"
 
 
+class OrganisationKind(StrEnum):
+    MUNICIPALITY = "municipality"
+    EXECUTIVE_AGENCY = "executive_agency"
+    PROVINCE = "province"
+    WATER_BOARD = "water_board"
+    INDEPENDENT_BODY = "independent_body"
+    OTHER = "other"
+
+
+class LeaveReason(StrEnum):
+    WITHDREW = "withdrew"
+    REMOVED = "removed"
+
+
 class TransitionRefused(Exception):
     """The organisation's current status does not allow this change."""
 
-    def __init__(self, slug: str, detail: str) -> None:
-        super().__init__(detail)
-        self.slug = slug
-        self.detail = detail
+
+class NotAnApplication(TransitionRefused):
+    def __init__(self, org: "Organisation") -> None:
+        super().__init__(f"organisation {org.id} is {org.status.value}; only an application can be admitted")
+
+
+class NotAMember(TransitionRefused):
+    def __init__(self, org: "Organisation") -> None:
+        super().__init__(f"organisation {org.id} is {org.status.value}, not a member")
 
 
 @dataclass(frozen=True)
@@ -36,37 +57,48 @@ class Organisation:
     left_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Applied:
+    organisation: Organisation
+
+
+@dataclass(frozen=True)
+class Admitted:
+    organisation: Organisation
+
+
+@dataclass(frozen=True)
+class Departed:
+    organisation: Organisation
+    reason: LeaveReason
+
+
+Change = Applied | Admitted | Departed
+
+
 def apply(
     id: UUID, name: str, kind: OrganisationKind, contact_person_id: str, contact_email: str, now: datetime
-) -> tuple[Organisation, OrganisationApplied]:
-    org = Organisation(
-        id=id,
-        name=name.strip(),
-        kind=kind,
-        status=Status.APPLIED,
-        contact_person_id=contact_person_id,
-        contact_email=contact_email,
-        applied_at=now,
-    )
-    event = OrganisationApplied(
-        organisation_id=id, name=org.name, kind=kind, applicant_person_id=contact_person_id, applied_at=now
-    )
-    return org, event
-
-
-def admit(org: Organisation, now: datetime) -> tuple[Organisation, MemberJoined]:
-    if org.status is not Status.APPLIED:
-        raise TransitionRefused(
-            "not-an-application", f"organisation {org.id} is {org.status.value}; only an application can be admitted"
+) -> Applied:
+    return Applied(
+        Organisation(
+            id=id,
+            name=name.strip(),
+            kind=kind,
+            status=Status.APPLIED,
+            contact_person_id=contact_person_id,
+            contact_email=contact_email,
+            applied_at=now,
         )
-    admitted = replace(org, status=Status.MEMBER, joined_at=now)
-    event = MemberJoined(
-        organisation_id=org.id, name=org.name, kind=org.kind, contact_person_id=org.contact_person_id, joined_at=now
     )
-    return admitted, event
 
 
-def leave(org: Organisation, reason: LeaveReason, now: datetime) -> tuple[Organisation, MemberLeft]:
+def admit(org: Organisation, now: datetime) -> Admitted:
+    if org.status is not Status.APPLIED:
+        raise NotAnApplication(org)
+    return Admitted(replace(org, status=Status.MEMBER, joined_at=now))
+
+
+def leave(org: Organisation, reason: LeaveReason, now: datetime) -> Departed:
     if org.status is not Status.MEMBER:
-        raise TransitionRefused("not-a-member", f"organisation {org.id} is {org.status.value}, not a member")
-    return replace(org, status=Status.LEFT, left_at=now), MemberLeft(organisation_id=org.id, reason=reason, left_at=now)
+        raise NotAMember(org)
+    return Departed(replace(org, status=Status.LEFT, left_at=now), reason)

@@ -1,18 +1,20 @@
-"""Tables owned by the membership service."""
+"""Tables owned by the membership service, and the one mapping of each entity onto its table."""
 
-from npd_runtime.inbox import processed_events_table
-from npd_runtime.outbox import outbox_table
+from npd_runtime import Entity, Enum, messaging_tables
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Uuid, func, text
 
+from npd_membership.domain import Organisation, OrganisationKind, Status
+
 metadata = MetaData()
+messaging_tables(metadata)
 
 organisations = Table(
     "organisations",
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("status", String(20), nullable=False),
+    Column("kind", Enum(OrganisationKind, 40), nullable=False),
+    Column("status", Enum(Status, 20), nullable=False),
     Column("contact_person_id", String(255), nullable=False),
     Column("contact_email", String(320), nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=False),
@@ -29,5 +31,4 @@ organisations = Table(
     Index("ix_organisations_status_name", "status", "name"),
 )
 
-outbox = outbox_table(metadata)
-processed_events = processed_events_table(metadata)
+ORGANISATIONS = Entity(Organisation, organisations)

@@ -3,11 +3,10 @@
 from datetime import datetime
 from uuid import UUID
 
-from npd_contracts import LeaveReason, OrganisationKind
-from npd_runtime.validation import Text
+from npd_runtime import Text
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from npd_membership.domain import Organisation, Status
+from npd_membership.domain import LeaveReason, Organisation, OrganisationKind, Status
 
 
 class OrganisationCreate(BaseModel):

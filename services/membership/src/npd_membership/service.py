@@ -4,26 +4,22 @@ Nothing here commits or publishes; the entrypoint owns the transaction.
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-from npd_contracts import Envelope, EventData, LeaveReason, OrganisationKind
-from npd_runtime.outbox import add_events
-from sqlalchemy import func, insert, select, update
+import npd_contracts as contracts
+from npd_runtime import changed_fields, publish
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_membership import domain
-from npd_membership.domain import Organisation, Status
-from npd_membership.models import organisations, outbox
-
-SOURCE = "/npd/membership"
+from npd_membership.domain import LeaveReason, Organisation, OrganisationKind, Status
+from npd_membership.models import ORGANISATIONS, organisations
 
 
 class OrganisationNotFound(LookupError):
     def __init__(self, org_id: UUID) -> None:
         super().__init__(f"organisation {org_id} does not exist")
-        self.org_id = org_id
 
 
 class DuplicateName(Exception):
@@ -35,92 +31,80 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _publish(session: AsyncSession, *events: EventData) -> None:
-    await add_events(session, outbox, *(Envelope(data=e, source=SOURCE) for e in events))
-
-
-def _row_to_org(row: Any) -> Organisation:
-    return Organisation(
-        id=row.id,
-        name=row.name,
-        kind=OrganisationKind(row.kind),
-        status=Status(row.status),
-        contact_person_id=row.contact_person_id,
-        contact_email=row.contact_email,
-        applied_at=row.applied_at,
-        joined_at=row.joined_at,
-        left_at=row.left_at,
-    )
+def contract_events(change: domain.Change) -> list[contracts.EventData]:
+    """The events that announce a change: the only place where the domain meets the contracts."""
+    org = change.organisation
+    match change:
+        case domain.Applied():
+            return [
+                contracts.OrganisationApplied(
+                    organisation_id=org.id,
+                    name=org.name,
+                    kind=contracts.OrganisationKind(org.kind),
+                    applicant_person_id=org.contact_person_id,
+                    applied_at=org.applied_at,
+                )
+            ]
+        case domain.Admitted():
+            assert org.joined_at is not None
+            return [
+                contracts.MemberJoined(
+                    organisation_id=org.id,
+                    name=org.name,
+                    kind=contracts.OrganisationKind(org.kind),
+                    contact_person_id=org.contact_person_id,
+                    joined_at=org.joined_at,
+                )
+            ]
+        case domain.Departed(reason=reason):
+            assert org.left_at is not None
+            return [
+                contracts.MemberLeft(organisation_id=org.id, reason=contracts.LeaveReason(reason), left_at=org.left_at)
+            ]
 
 
 async def apply_for_membership(
     session: AsyncSession, *, name: str, kind: OrganisationKind, contact_person_id: str, contact_email: str
 ) -> Organisation:
-    org, event = domain.apply(uuid4(), name, kind, contact_person_id, contact_email, _now())
+    change = domain.apply(uuid4(), name, kind, contact_person_id, contact_email, _now())
     try:
         async with session.begin_nested():
-            await session.execute(
-                insert(organisations).values(
-                    id=org.id,
-                    name=org.name,
-                    kind=org.kind.value,
-                    status=org.status.value,
-                    contact_person_id=org.contact_person_id,
-                    contact_email=org.contact_email,
-                    applied_at=org.applied_at,
-                )
-            )
+            await ORGANISATIONS.insert(session, [change.organisation])
     except IntegrityError:
-        raise DuplicateName(org.name) from None
-    await _publish(session, event)
-    return org
+        raise DuplicateName(change.organisation.name) from None
+    await publish(session, *contract_events(change))
+    return change.organisation
 
 
 async def get_organisation(session: AsyncSession, org_id: UUID, *, for_update: bool = False) -> Organisation:
-    stmt = select(organisations).where(organisations.c.id == org_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = (await session.execute(stmt)).first()
-    if row is None:
+    org = await ORGANISATIONS.get(session, org_id, for_update=for_update)
+    if org is None:
         raise OrganisationNotFound(org_id)
-    return _row_to_org(row)
+    return org
 
 
-async def _save_status(session: AsyncSession, org: Organisation) -> None:
-    await session.execute(
-        update(organisations)
-        .where(organisations.c.id == org.id)
-        .values(status=org.status.value, joined_at=org.joined_at, left_at=org.left_at, updated_at=func.now())
-    )
+async def _record(session: AsyncSession, before: Organisation, change: domain.Change) -> Organisation:
+    after = change.organisation
+    await ORGANISATIONS.update(session, after, *changed_fields(before, after), updated_at=func.now())
+    await publish(session, *contract_events(change))
+    return after
 
 
 async def admit_organisation(session: AsyncSession, org_id: UUID) -> Organisation:
     # The row lock orders concurrent changes to one organisation, and so the order of its events.
     org = await get_organisation(session, org_id, for_update=True)
-    admitted, event = domain.admit(org, _now())
-    await _save_status(session, admitted)
-    await _publish(session, event)
-    return admitted
+    return await _record(session, org, domain.admit(org, _now()))
 
 
 async def record_departure(session: AsyncSession, org_id: UUID, reason: LeaveReason) -> Organisation:
     org = await get_organisation(session, org_id, for_update=True)
-    departed, event = domain.leave(org, reason, _now())
-    await _save_status(session, departed)
-    await _publish(session, event)
-    return departed
+    return await _record(session, org, domain.leave(org, reason, _now()))
 
 
 async def list_organisations(
     session: AsyncSession, *, status: Status | None, limit: int, offset: int
 ) -> tuple[Sequence[Organisation], int]:
-    where = [organisations.c.status == status.value] if status else []
+    where = [organisations.c.status == status] if status else []
     total = (await session.execute(select(func.count()).select_from(organisations).where(*where))).scalar_one()
-    rows = await session.execute(
-        select(organisations)
-        .where(*where)
-        .order_by(organisations.c.name, organisations.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [_row_to_org(r) for r in rows], total
+    page = ORGANISATIONS.select().where(*where).order_by(organisations.c.name, organisations.c.id)
+    return await ORGANISATIONS.all(session, page.limit(limit).offset(offset)), total

@@ -1,17 +1,19 @@
-"""The in-app inbox (/v1/inbox): each person sees and marks only their own notifications."""
+"""The in-app inbox (/v1/inbox): each person sees and marks only their own notifications.
+
+Errors raised below become problem documents by PROBLEMS (main.py gives it to the runtime).
+"""
 
 from uuid import UUID
 
 from fastapi import APIRouter
-from npd_runtime.auth import PrincipalDep
-from npd_runtime.db import SessionDep
-from npd_runtime.pagination import Limit, Offset, Page
-from npd_runtime.problems import NotFound
+from npd_runtime import NOT_FOUND, Limit, Offset, Page, PrincipalDep, Problems, SessionDep
 
 from npd_notifications import service
 from npd_notifications.schemas import NotificationPublic
 
 router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
+
+PROBLEMS: Problems = {service.NotificationNotFound: NOT_FOUND}
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     401: {"description": "Missing or invalid bearer token"},
@@ -38,9 +40,6 @@ async def read_inbox(
 @router.post("/{notification_id}/read", responses={404: {"description": "Not in the caller's inbox"}, **_ERRORS})
 async def mark_read(notification_id: UUID, principal: PrincipalDep, session: SessionDep) -> NotificationPublic:
     """Mark one of the caller's notifications as read (idempotent)."""
-    try:
-        async with session.begin():
-            notification = await service.mark_read(session, principal.person_id, notification_id)
-    except service.NotificationNotFound:
-        raise NotFound("notification", notification_id) from None
+    async with session.begin():
+        notification = await service.mark_read(session, principal.person_id, notification_id)
     return NotificationPublic.of(notification)

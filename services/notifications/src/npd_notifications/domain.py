@@ -1,11 +1,9 @@
-"""What the network tells people, and in which words; no I/O."""
+"""What the network tells people, and in which words; no I/O, no event contracts."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
-
-from npd_contracts import MemberJoined
 
 
 class Kind(StrEnum):
@@ -24,25 +22,35 @@ class Notification:
     read_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class NewMember:
+    """An organisation became a member: what a welcome needs to know."""
+
+    organisation_id: UUID
+    name: str
+    contact_person_id: str
+    joined_at: datetime
+
+
 # A welcome is news only for a while: replaying the topic (a new consumer group, a rebuilt database)
 # must not greet organisations that joined long ago.
 WELCOME_WINDOW = timedelta(days=14)
 
 
-def welcome_is_due(event: MemberJoined, now: datetime) -> bool:
-    return now - event.joined_at <= WELCOME_WINDOW
+def welcome_is_due(member: NewMember, now: datetime) -> bool:
+    return now - member.joined_at <= WELCOME_WINDOW
 
 
-def welcome(notification_id: UUID, event: MemberJoined) -> Notification:
+def welcome(notification_id: UUID, member: NewMember) -> Notification:
     """The welcome note for the contact of a newly admitted organisation."""
     return Notification(
         id=notification_id,
-        recipient_person_id=event.contact_person_id,
+        recipient_person_id=member.contact_person_id,
         kind=Kind.WELCOME,
         title="Welcome to the Netwerk Publieke Dienstverleners",
         body=(
-            f"{event.name} is now a member of the network. Your colleagues can join working groups and "
+            f"{member.name} is now a member of the network. Your colleagues can join working groups and "
             "expert communities, register for meetings and take part in the annual benchmark."
         ),
-        organisation_id=event.organisation_id,
+        organisation_id=member.organisation_id,
     )

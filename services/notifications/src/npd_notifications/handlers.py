@@ -1,6 +1,11 @@
-"""Reactions to other services' events. Deduplication and the transaction are the consumer's (npd_runtime)."""
+"""Reactions to other services' events: contract events in, domain inputs out, one service call.
+
+Deduplication, batching and the transaction are the runtime's (npd_runtime.consumer): a handler gets the
+new events of its type in order and writes their effects through the session.
+"""
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from npd_contracts import Envelope, MemberJoined
@@ -12,8 +17,20 @@ from npd_notifications import domain, service
 _NOTIFICATION_NAMESPACE = uuid.UUID("5b8f0a3e-7c1d-4f7e-9a43-0e6d2b1c9f10")
 
 
-async def on_member_joined(session: AsyncSession, event: MemberJoined, envelope: Envelope) -> None:
-    if not domain.welcome_is_due(event, datetime.now(UTC)):
-        return
-    notification_id = uuid.uuid5(_NOTIFICATION_NAMESPACE, f"welcome:{envelope.id}")
-    await service.deliver_to_inbox(session, domain.welcome(notification_id, event))
+def _new_member(event: MemberJoined) -> domain.NewMember:
+    return domain.NewMember(
+        organisation_id=event.organisation_id,
+        name=event.name,
+        contact_person_id=event.contact_person_id,
+        joined_at=event.joined_at,
+    )
+
+
+async def on_member_joined(session: AsyncSession, events: Sequence[Envelope[MemberJoined]]) -> None:
+    now = datetime.now(UTC)
+    welcomes = [
+        domain.welcome(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"welcome:{e.id}"), member)
+        for e in events
+        if domain.welcome_is_due(member := _new_member(e.data), now)
+    ]
+    await service.deliver_to_inbox(session, welcomes)

@@ -1,17 +1,19 @@
-"""Tables owned by the notifications service."""
+"""Tables owned by the notifications service, and the one mapping of each entity onto its table."""
 
-from npd_runtime.inbox import processed_events_table
-from npd_runtime.outbox import outbox_table
+from npd_runtime import Entity, Enum, messaging_tables
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text, Uuid, text
 
+from npd_notifications.domain import Kind, Notification
+
 metadata = MetaData()
+messaging_tables(metadata)
 
 notifications = Table(
     "notifications",
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("recipient_person_id", String(255), nullable=False),
-    Column("kind", String(40), nullable=False),
+    Column("kind", Enum(Kind, 40), nullable=False),
     Column("title", String(300), nullable=False),
     Column("body", Text, nullable=False),
     Column("organisation_id", Uuid),
@@ -21,5 +23,4 @@ notifications = Table(
     Index("ix_notifications_recipient_created", "recipient_person_id", text("created_at DESC")),
 )
 
-outbox = outbox_table(metadata)
-processed_events = processed_events_table(metadata)
+NOTIFICATIONS = Entity(Notification, notifications)

@@ -2,46 +2,28 @@
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from npd_notifications.domain import Kind, Notification
-from npd_notifications.models import notifications
+from npd_notifications.domain import Notification
+from npd_notifications.models import NOTIFICATIONS, notifications
 
 
 class NotificationNotFound(LookupError):
     def __init__(self, notification_id: UUID) -> None:
         super().__init__(f"notification {notification_id} does not exist")
-        self.notification_id = notification_id
 
 
-def _row_to_notification(row: Any) -> Notification:
-    return Notification(
-        id=row.id,
-        recipient_person_id=row.recipient_person_id,
-        kind=Kind(row.kind),
-        title=row.title,
-        body=row.body,
-        organisation_id=row.organisation_id,
-        created_at=row.created_at,
-        read_at=row.read_at,
-    )
+# created_at and read_at are the database's to set.
+_DELIVERED = [f for f in NOTIFICATIONS.fields if f not in ("created_at", "read_at")]
 
 
-async def deliver_to_inbox(session: AsyncSession, notification: Notification) -> None:
-    await session.execute(
-        insert(notifications).values(
-            id=notification.id,
-            recipient_person_id=notification.recipient_person_id,
-            kind=notification.kind.value,
-            title=notification.title,
-            body=notification.body,
-            organisation_id=notification.organisation_id,
-        )
-    )
+async def deliver_to_inbox(session: AsyncSession, delivered: Sequence[Notification]) -> None:
+    """Put notifications in their recipients' inboxes, in one statement."""
+    if delivered:
+        await session.execute(notifications.insert(), [NOTIFICATIONS.values(n, *_DELIVERED) for n in delivered])
 
 
 async def inbox_of(
@@ -51,9 +33,8 @@ async def inbox_of(
     if unread_only:
         where.append(notifications.c.read_at.is_(None))
     total = (await session.execute(select(func.count()).select_from(notifications).where(*where))).scalar_one()
-    page = select(notifications).where(*where).order_by(notifications.c.created_at.desc(), notifications.c.id)
-    rows = await session.execute(page.limit(limit).offset(offset))
-    return [_row_to_notification(r) for r in rows], total
+    page = NOTIFICATIONS.select().where(*where).order_by(notifications.c.created_at.desc(), notifications.c.id)
+    return await NOTIFICATIONS.all(session, page.limit(limit).offset(offset)), total
 
 
 async def mark_read(session: AsyncSession, person_id: str, notification_id: UUID) -> Notification:
@@ -68,4 +49,4 @@ async def mark_read(session: AsyncSession, person_id: str, notification_id: UUID
     ).first()
     if row is None:
         raise NotificationNotFound(notification_id)
-    return _row_to_notification(row)
+    return NOTIFICATIONS.load(row)
