@@ -20,6 +20,9 @@ from npd_contracts.topics import topic_specs
 from npd_devstack.issuer import DevIssuer
 from npd_devstack.postgres import PostgresCluster
 from npd_devstack.topics import ensure_topics
+from npd_runtime import ServiceSpec
+from npd_runtime.outbox import Publisher
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 pytest_plugins = ["npd_devstack.pytest_plugin"]
 
@@ -120,6 +123,42 @@ def token(dev_issuer: DevIssuer) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {dev_issuer.mint(sub, list(roles), **claims)}"}
 
     return headers
+
+
+@pytest_asyncio.fixture(scope="session")
+async def _engines(service_database: Callable[[str], str]) -> AsyncIterator[Callable[[str], AsyncEngine]]:
+    engines: dict[str, AsyncEngine] = {}
+
+    def engine(service: str) -> AsyncEngine:
+        if service not in engines:
+            engines[service] = create_async_engine(service_database(service))
+        return engines[service]
+
+    yield engine
+    for engine_ in engines.values():
+        await engine_.dispose()
+
+
+@pytest.fixture
+def rolled_back(
+    _engines: Callable[[str], AsyncEngine],
+) -> Callable[[ServiceSpec], contextlib.AbstractAsyncContextManager[AsyncSession]]:
+    """`async with rolled_back(spec) as session`: a session of that service on its real database, inside a
+    transaction that is rolled back at the end (the code under test may commit: that is a savepoint)."""
+
+    @contextlib.asynccontextmanager
+    async def session_of(spec: ServiceSpec) -> AsyncIterator[AsyncSession]:
+        async with _engines(spec.name).connect() as connection:
+            transaction = await connection.begin()
+            info = Publisher(spec.source, frozenset(spec.publishes)).session_info()
+            session = AsyncSession(bind=connection, join_transaction_mode="create_savepoint", info=info)
+            try:
+                yield session
+            finally:
+                await session.close()
+                await transaction.rollback()
+
+    return session_of
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -117,13 +117,21 @@ def decode(value: bytes | None, headers: Headers) -> Envelope[EventData]:
     return Envelope(data=data, source=attrs["ce_source"], id=attrs["ce_id"], time=time, traceparent=traceparent)
 
 
+_ATTRIBUTES = frozenset(
+    ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "ce_traceparent", "content-type")
+)
+
+
 def _header_map(headers: Headers) -> dict[str, str]:
+    """The attributes decode() reads (other headers are not its business, nor decoded: this is per event)."""
     out: dict[str, str] = {}
     for name, raw in headers:
-        try:
-            out[name.lower()] = (raw or b"").decode()
-        except UnicodeDecodeError:
-            raise MalformedEvent(f"header {name} is not UTF-8") from None
+        key = name if name in _ATTRIBUTES else name.lower()
+        if key in _ATTRIBUTES:
+            try:
+                out[key] = raw.decode() if raw else ""
+            except UnicodeDecodeError:
+                raise MalformedEvent(f"header {name} is not UTF-8") from None
     return out
 
 
