@@ -9,8 +9,8 @@ from npd_runtime.pagination import Limit, Offset, Page
 from npd_runtime.problems import Conflict, Forbidden, NotFound, Problem
 
 from npd_membership import service
-from npd_membership.domain import Organisation, Status, TransitionRefused
-from npd_membership.schemas import DepartureCreate, OrganisationCreate, OrganisationPublic
+from npd_membership.domain import Organisation, TransitionRefused
+from npd_membership.schemas import DepartureCreate, OrganisationCreate, OrganisationPublic, StatusFilter
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 
@@ -61,7 +61,7 @@ async def apply_for_membership(
 async def list_organisations(
     principal: PrincipalDep,
     session: SessionDep,
-    status: Status | None = None,
+    status: StatusFilter = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[OrganisationPublic]:
