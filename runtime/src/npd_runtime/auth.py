@@ -4,13 +4,10 @@ Claims used: `sub` (the person), `roles` (network_admin, org_admin, member) and 
 organisation an org_admin or member belongs to).
 """
 
-import json
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlparse
 from uuid import UUID
 
 import jwt
@@ -18,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from npd_runtime.jwks import KeySet, KeysUnavailable
 from npd_runtime.problems import Forbidden, Problem
 
 ALGORITHMS = ["RS256", "ES256"]
@@ -57,45 +55,51 @@ class Unauthenticated(Problem):
         super().__init__(401, "unauthenticated", "Authentication required", detail, {"WWW-Authenticate": challenge})
 
 
+class IssuerUnavailable(Problem):
+    def __init__(self) -> None:
+        detail = "the issuer's signing keys cannot be fetched; retry shortly"
+        super().__init__(503, "unavailable", "Service unavailable", detail, {"Retry-After": "5"})
+
+
 class TokenVerifier:
-    def __init__(self, *, issuer: str, audience: str, jwks_url: str) -> None:
+    """Verifies bearer tokens against the issuer's JWKS (see `npd_runtime.jwks.KeySet` for how it is fetched)."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        jwks_url: str,
+        max_key_age_s: float = 300.0,
+        min_refresh_interval_s: float = 10.0,
+        fetch_timeout_s: float = 5.0,
+    ) -> None:
         self.issuer, self.audience = issuer, audience
-        self._verified: dict[str, tuple[Principal, float]] = {}
-        url = urlparse(jwks_url)
-        if url.scheme == "file":
-            self._keys: jwt.PyJWKSet | None = jwt.PyJWKSet.from_dict(json.loads(Path(url.path).read_text()))
-            self._client: jwt.PyJWKClient | None = None
-        elif url.scheme == "https" or url.hostname in ("localhost", "127.0.0.1"):
-            self._keys, self._client = None, jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300)
-        else:
-            raise ValueError(f"OIDC_JWKS_URL must be https:// (or file:// for development), got {jwks_url!r}")
+        self.keys = KeySet(
+            jwks_url, max_age_s=max_key_age_s, min_interval_s=min_refresh_interval_s, timeout_s=fetch_timeout_s
+        )
+        # token -> (principal, expiry, id of the key that signed it)
+        self._verified: dict[str, tuple[Principal, float, str | None]] = {}
 
-    def _signing_key(self, token: str) -> Any:
-        if self._client is not None:
-            return self._client.get_signing_key_from_jwt(token).key
-        assert self._keys is not None
-        kid = jwt.get_unverified_header(token).get("kid")
-        for key in self._keys.keys:
-            if kid is None or key.key_id == kid:
-                return key.key
-        raise jwt.InvalidTokenError(f"no key with kid {kid!r} in the issuer's JWKS")
-
-    def verify(self, token: str) -> Principal:
-        """The token's principal; a token already verified is answered from a small cache until it expires."""
+    async def verify(self, token: str) -> Principal:
+        """The token's principal; a token already verified is answered from a small cache until it expires, or
+        until the issuer stops publishing the key that signed it."""
         cached = self._verified.get(token)
-        if cached is not None and cached[1] > time.time():
+        if cached is not None and cached[1] > time.time() and self.keys.trusts(cached[2]):
             return cached[0]
-        principal, expires = self._verify(token)
+        principal, expires, kid = await self._verify(token)
         if len(self._verified) >= _CACHE_SIZE:
             self._verified.pop(next(iter(self._verified)))
-        self._verified[token] = (principal, expires)
+        self._verified[token] = (principal, expires, kid)
         return principal
 
-    def _verify(self, token: str) -> tuple[Principal, float]:
+    async def _verify(self, token: str) -> tuple[Principal, float, str | None]:
         try:
+            # PyJWT has checked that a kid, if any, is a string.
+            kid, key = await self.keys.key(jwt.get_unverified_header(token).get("kid"))
             claims = jwt.decode(
                 token,
-                self._signing_key(token),
+                key,
                 algorithms=ALGORITHMS,
                 audience=self.audience,
                 issuer=self.issuer,
@@ -103,9 +107,11 @@ class TokenVerifier:
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired") from None
-        except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
+        except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"the token is not valid: {exc}") from None
-        return _principal(claims), float(claims["exp"])
+        except KeysUnavailable:
+            raise IssuerUnavailable() from None
+        return _principal(claims), float(claims["exp"]), kid
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
@@ -125,14 +131,14 @@ def _principal(claims: dict[str, Any]) -> Principal:
 _bearer = HTTPBearer(auto_error=False, description="OIDC access token (JWT) from the network's issuer")
 
 
-def authenticate(authorization: str | None, verifier: TokenVerifier) -> Principal:
+async def authenticate(authorization: str | None, verifier: TokenVerifier) -> Principal:
     """The caller named by an Authorization header, or Unauthenticated saying what is wrong with it."""
     if not authorization:
         raise Unauthenticated("this endpoint needs a bearer token in the Authorization header", error="")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'", error="invalid_request")
-    return verifier.verify(token.strip())
+    return await verifier.verify(token.strip())
 
 
 class Authentication:
@@ -149,23 +155,22 @@ class Authentication:
             return
         request = Request(scope)
         try:
-            principal = authenticate(request.headers.get("authorization"), request.app.state.token_verifier)
-        except Unauthenticated as exc:
+            principal = await authenticate(request.headers.get("authorization"), request.app.state.token_verifier)
+        except Problem as exc:  # Unauthenticated, or IssuerUnavailable
             await exc.response(request)(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
 
-# async, though it awaits nothing: FastAPI runs a plain `def` dependency on a worker thread, a hop that
-# costs more than the verification itself. The bearer scheme is declared so OpenAPI shows it.
+# The bearer scheme is declared so OpenAPI shows it; the middleware has normally verified the token already.
 async def current_principal(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     principal = getattr(request.state, "principal", None)
     if isinstance(principal, Principal):
         return principal
-    return authenticate(request.headers.get("authorization"), request.app.state.token_verifier)
+    return await authenticate(request.headers.get("authorization"), request.app.state.token_verifier)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

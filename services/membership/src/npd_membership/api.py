@@ -23,8 +23,8 @@ from npd_runtime import (
 )
 
 from npd_membership import domain, service
-from npd_membership.domain import Organisation, Status
-from npd_membership.schemas import DepartureCreate, OrganisationCreate, OrganisationPublic
+from npd_membership.domain import Organisation
+from npd_membership.schemas import DepartureCreate, OrganisationCreate, OrganisationPublic, StatusFilter
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 
@@ -70,7 +70,7 @@ async def apply_for_membership(
 async def list_organisations(
     principal: PrincipalDep,
     session: SessionDep,
-    status: Status | None = None,
+    status: StatusFilter = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[OrganisationPublic]:
