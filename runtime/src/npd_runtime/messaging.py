@@ -29,13 +29,18 @@ MAX_BACKOFF_S = 30.0
 
 
 def create_kafka_consumer(settings: ServiceSettings, group_id: str) -> AIOKafkaConsumer:
-    """Offsets are committed by npd_runtime.offsets after the effects, never automatically."""
+    """Offsets are committed by npd_runtime.offsets after the effects, never automatically.
+
+    A fetch returns as soon as one record is there (fetch_min_bytes=1), so the longest wait only decides how
+    often an idle consumer asks the broker again: 500 ms (Kafka's default) rather than 100 ms spares the
+    broker four requests in five without delaying any event.
+    """
     return AIOKafkaConsumer(
         group_id=group_id,
         client_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        fetch_max_wait_ms=100,
+        fetch_max_wait_ms=500,
         max_partition_fetch_bytes=1 << 20,
         **connection_options(settings),
     )
