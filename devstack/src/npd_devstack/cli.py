@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import logging
 import signal
 import sys
 import threading
@@ -33,6 +34,33 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _stop_on_signals(request_stop: Callable[[], bool]) -> None:
+    """SIGINT and SIGTERM ask `request_stop` to end a supervision loop; where none runs yet, they interrupt.
+
+    A supervision loop is never interrupted mid-step, so a service it is just restarting cannot escape
+    the clean stop that follows.
+    """
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if not request_stop():
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _log_to_stderr() -> None:
+    """The supervisor's lines (exits, restarts) among the services' JSON logs, marked like ours with `#`."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("# %(asctime)s %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("npd_devstack")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def infra(args: argparse.Namespace) -> int:
     """Start Kafka and PostgreSQL, print their settings, and keep them up until Ctrl-C or SIGTERM."""
     # SIGTERM is how CI and process managers stop us; SIGINT is set too because a shell starting us in
@@ -57,17 +85,20 @@ def infra(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the infrastructure and all four services; print where they are; stop everything on Ctrl-C."""
+    """Start the infrastructure and all four services, restart any that exits, stop everything on Ctrl-C."""
     from npd_devstack.platform import Platform, describe
 
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    signal.signal(signal.SIGINT, _raise_interrupt)
+    _log_to_stderr()
+    platform = Platform(Infra(cache_dir()))
+    _stop_on_signals(platform.request_stop)
     try:
-        with Platform(Infra(cache_dir())) as platform:
+        with platform:
             print(describe(platform), file=sys.stderr, flush=True)
-            platform.wait_until_a_service_exits()
+            platform.supervise()
+            print("# stopping", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
-        print("# stopped", file=sys.stderr)
+        pass
+    print("# stopped", file=sys.stderr)
     return 0
 
 
@@ -90,7 +121,8 @@ def _parser() -> argparse.ArgumentParser:
     minting.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     minting.set_defaults(func=token)
 
-    commands.add_parser("run", help="run the whole platform until Ctrl-C").set_defaults(func=run)
+    running = commands.add_parser("run", help="run the whole platform, restarting services that exit, until Ctrl-C")
+    running.set_defaults(func=run)
     return parser
 
 
