@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 import threading
@@ -11,7 +12,8 @@ from types import FrameType
 
 from npd_devstack.cache import cache_dir
 from npd_devstack.issuer import ROLES, DevIssuer
-from npd_devstack.stack import Infra
+from npd_devstack.postgres import PostgresCluster
+from npd_devstack.stack import POSTGRES_PORT, SERVICE_DATABASES, Infra
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -102,6 +104,32 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def migrate(args: argparse.Namespace) -> int:
+    """`alembic upgrade head` of each service, on the local cluster unless `<SERVICE>_DATABASE_URL` says otherwise."""
+    from npd_devstack.platform import migrate as upgrade
+
+    unknown = sorted(set(args.services) - set(SERVICE_DATABASES))
+    if unknown:
+        print(f"unknown services {unknown}; expected some of {list(SERVICE_DATABASES)}", file=sys.stderr)
+        return 2
+    local = PostgresCluster(cache_dir() / "postgres", POSTGRES_PORT)
+    for service in args.services or SERVICE_DATABASES:
+        variable = f"{service.upper()}_DATABASE_URL"
+        where = (
+            f"the database in {variable}"
+            if os.environ.get(variable)
+            else f"database {service} at 127.0.0.1:{POSTGRES_PORT}"
+        )
+        print(f"# {service}: alembic upgrade head on {where}", file=sys.stderr, flush=True)
+        try:
+            upgrade(service, {variable: local.url(service)} | dict(os.environ))
+        except RuntimeError as error:
+            hint = "" if os.environ.get(variable) else "\n# is the local cluster up (make run, or make infra)?"
+            print(f"{error}{hint}", file=sys.stderr)
+            return 1
+    return 0
+
+
 def token(args: argparse.Namespace) -> int:
     issuer = DevIssuer(cache_dir() / "dev-issuer")
     print(issuer.mint(args.sub, args.role, org_id=args.org, ttl_s=args.ttl))
@@ -120,6 +148,12 @@ def _parser() -> argparse.ArgumentParser:
     minting.add_argument("--org", default=None, help="organisation id claim")
     minting.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     minting.set_defaults(func=token)
+
+    migrating = commands.add_parser("migrate", help="run services' migrations (alembic upgrade head)")
+    migrating.add_argument(
+        "services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICE_DATABASES)}; default all"
+    )
+    migrating.set_defaults(func=migrate)
 
     running = commands.add_parser("run", help="run the whole platform, restarting services that exit, until Ctrl-C")
     running.set_defaults(func=run)
