@@ -1,22 +1,37 @@
-# The two commands a new machine needs: `make run` and `make test`. Everything else is a step of those.
+# The two commands a new machine needs: `make run` and `make test`. Everything else is a step of those,
+# or a command a developer runs next to `make run` (tokens, migrations, dead letters): every target works
+# on a fresh clone, since `uv` may live only where scripts/ensure-tools.sh put it, not on PATH.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# `ALICE=$(make token ...)` must capture the token alone, also when make runs inside another make.
+MAKEFLAGS += --no-print-directory
 UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
-.PHONY: help setup run test lint typecheck schemas schema-check deploy-check pytest bench bench-memory token clean
+.PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-memory \
+	bench-kafka-hop token migrate dlq clean
 
 help:
-	@echo "make run     start Kafka, PostgreSQL and the four services (Ctrl-C stops all)"
+	@echo "make run     start Kafka, PostgreSQL and the four services; restarts a service that exits (Ctrl-C stops all)"
 	@echo "make test    lint, type-check, schema check, manifest check and every test (real Kafka and PostgreSQL)"
-	@echo "make bench   end-to-end latency benchmark of the admission flow"
+	@echo ""
+	@echo "make token SUB=alice ROLE=member [ORG=<org id>] [TTL=3600]   print a dev access token (ROLE=\"a b\" for two)"
+	@echo "make migrate [SERVICE=membership]   alembic upgrade head on the local cluster (or <SERVICE>_DATABASE_URL)"
+	@echo "make dlq ARGS=\"list npd.membership.organisation\"   dead letters: list or replay (ARGS=--help)"
+	@echo "make infra   only Kafka and PostgreSQL, printing their settings (Ctrl-C stops both)"
+	@echo "make bench   end-to-end latency benchmark of the admission flow (also bench-memory, bench-kafka-hop)"
 	@echo "make schemas regenerate contracts/schemas after changing an event model"
+	@echo ""
+	@echo "The tools themselves are in .venv/bin after any of these: npd-dev, npd-dlq, alembic, pytest."
 
 setup:
 	@$(UV) sync --frozen --quiet
 
 run: setup
 	@$(RUN) npd-dev run
+
+infra: setup
+	@$(RUN) npd-dev infra
 
 test: setup lint typecheck schema-check deploy-check pytest
 
@@ -44,6 +59,23 @@ bench: setup
 
 bench-memory: setup
 	$(RUN) python bench/idle_memory.py
+
+bench-kafka-hop: setup
+	$(RUN) python bench/kafka_hop.py
+
+token: setup
+	@if [ -z "$(SUB)" ] || [ -z "$(ROLE)" ]; then \
+		echo 'usage: make token SUB=alice ROLE=member [ORG=<org id>] [TTL=3600]; ROLE="member org_admin" for two' >&2; \
+		exit 2; \
+	fi
+	@$(RUN) npd-dev token --sub '$(SUB)' $(foreach role,$(ROLE),--role '$(role)') \
+		$(if $(ORG),--org '$(ORG)') $(if $(TTL),--ttl '$(TTL)')
+
+migrate: setup
+	@$(RUN) npd-dev migrate $(SERVICE)
+
+dlq: setup
+	@$(RUN) npd-dlq $(ARGS)
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache

@@ -6,7 +6,8 @@ from npd_devstack.postgres import PostgresCluster
 def test_creating_a_database_twice_returns_the_same_url(postgres_cluster: PostgresCluster) -> None:
     first = postgres_cluster.create_database("twice")
     second = postgres_cluster.create_database("twice")
-    assert first == second == f"postgresql+asyncpg://npd@127.0.0.1:{postgres_cluster.port}/twice"
+    assert first == second == postgres_cluster.url("twice")
+    assert first.startswith("postgresql+asyncpg://npd") and first.endswith(f":{postgres_cluster.port}/twice")
 
 
 async def test_a_query_runs_in_a_created_database(postgres_cluster: PostgresCluster) -> None:

@@ -2,6 +2,8 @@
 
 import argparse
 import asyncio
+import logging
+import os
 import signal
 import sys
 import threading
@@ -10,7 +12,8 @@ from types import FrameType
 
 from npd_devstack.cache import cache_dir
 from npd_devstack.issuer import ROLES, DevIssuer
-from npd_devstack.stack import Infra
+from npd_devstack.postgres import PostgresCluster
+from npd_devstack.stack import POSTGRES_PORT, SERVICE_DATABASES, Infra
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -31,6 +34,33 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
+
+
+def _stop_on_signals(request_stop: Callable[[], bool]) -> None:
+    """SIGINT and SIGTERM ask `request_stop` to end a supervision loop; where none runs yet, they interrupt.
+
+    A supervision loop is never interrupted mid-step, so a service it is just restarting cannot escape
+    the clean stop that follows.
+    """
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if not request_stop():
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _log_to_stderr() -> None:
+    """The supervisor's lines (exits, restarts) among the services' JSON logs, marked like ours with `#`."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("# %(asctime)s %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("npd_devstack")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def infra(args: argparse.Namespace) -> int:
@@ -57,17 +87,46 @@ def infra(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the infrastructure and all four services; print where they are; stop everything on Ctrl-C."""
+    """Start the infrastructure and all four services, restart any that exits, stop everything on Ctrl-C."""
     from npd_devstack.platform import Platform, describe
 
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    signal.signal(signal.SIGINT, _raise_interrupt)
+    _log_to_stderr()
+    platform = Platform(Infra(cache_dir()))
+    _stop_on_signals(platform.request_stop)
     try:
-        with Platform(Infra(cache_dir())) as platform:
+        with platform:
             print(describe(platform), file=sys.stderr, flush=True)
-            platform.wait_until_a_service_exits()
+            platform.supervise()
+            print("# stopping", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
-        print("# stopped", file=sys.stderr)
+        pass
+    print("# stopped", file=sys.stderr)
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    """`alembic upgrade head` of each service, on the local cluster unless `<SERVICE>_DATABASE_URL` says otherwise."""
+    from npd_devstack.platform import migrate as upgrade
+
+    unknown = sorted(set(args.services) - set(SERVICE_DATABASES))
+    if unknown:
+        print(f"unknown services {unknown}; expected some of {list(SERVICE_DATABASES)}", file=sys.stderr)
+        return 2
+    local = PostgresCluster(cache_dir() / "postgres", POSTGRES_PORT)
+    for service in args.services or SERVICE_DATABASES:
+        variable = f"{service.upper()}_DATABASE_URL"
+        where = (
+            f"the database in {variable}"
+            if os.environ.get(variable)
+            else f"database {service} at 127.0.0.1:{POSTGRES_PORT}"
+        )
+        print(f"# {service}: alembic upgrade head on {where}", file=sys.stderr, flush=True)
+        try:
+            upgrade(service, {variable: local.url(service)} | dict(os.environ))
+        except RuntimeError as error:
+            hint = "" if os.environ.get(variable) else "\n# is the local cluster up (make run, or make infra)?"
+            print(f"{error}{hint}", file=sys.stderr)
+            return 1
     return 0
 
 
@@ -90,7 +149,14 @@ def _parser() -> argparse.ArgumentParser:
     minting.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     minting.set_defaults(func=token)
 
-    commands.add_parser("run", help="run the whole platform until Ctrl-C").set_defaults(func=run)
+    migrating = commands.add_parser("migrate", help="run services' migrations (alembic upgrade head)")
+    migrating.add_argument(
+        "services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICE_DATABASES)}; default all"
+    )
+    migrating.set_defaults(func=migrate)
+
+    running = commands.add_parser("run", help="run the whole platform, restarting services that exit, until Ctrl-C")
+    running.set_defaults(func=run)
     return parser
 
 

@@ -1,6 +1,7 @@
 """The whole platform on one machine: infrastructure, migrations, then each service as its own process.
 
-`npd-dev run` (and `make run`) use it interactively; bench/ uses `Platform` as a context manager.
+`npd-dev run` (and `make run`) use it interactively, supervised: a service that exits is restarted with
+backoff. bench/ uses `Platform` as a context manager.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from npd_devstack.stack import Infra
+from npd_devstack.supervisor import Backoff, Child, Supervisor, stop_children
 
 REPO = Path(__file__).resolve().parents[3]
 SERVICES = ("membership", "events", "benchmark", "notifications")
@@ -24,9 +26,17 @@ BASE_PORT = 8001
 
 @dataclass(frozen=True)
 class RunningService:
+    """A service's address and the child that runs it; the process behind it changes on each restart."""
+
     name: str
     url: str
-    process: subprocess.Popen[bytes]
+    child: Child
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        if self.child.process is None:
+            raise RuntimeError(f"{self.name} was never started")
+        return self.child.process
 
 
 def service_env(infra: Infra, base: dict[str, str]) -> dict[str, str]:
@@ -55,8 +65,9 @@ def start_service(service: str, port: int, env: dict[str, str]) -> RunningServic
         sys.executable, "-m", "uvicorn", "--factory", f"npd_{service}.main:create_app",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "10",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=env)
-    return RunningService(service, f"http://127.0.0.1:{port}", process)
+    child = Child(service, command, env)
+    child.spawn()
+    return RunningService(service, f"http://127.0.0.1:{port}", child)
 
 
 def wait_ready(service: RunningService, timeout_s: float = 60) -> None:
@@ -75,16 +86,7 @@ def wait_ready(service: RunningService, timeout_s: float = 60) -> None:
 
 
 def stop_services(services: Sequence[RunningService], timeout_s: float = 15) -> None:
-    for service in services:
-        if service.process.poll() is None:
-            service.process.terminate()
-    deadline = time.monotonic() + timeout_s
-    for service in services:
-        try:
-            service.process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            service.process.kill()
-            service.process.wait()
+    stop_children([service.child for service in services], timeout_s)
 
 
 class Platform:
@@ -97,6 +99,7 @@ class Platform:
         base_port: int = BASE_PORT,
         log_level: str = "INFO",
         start_infra: bool = True,
+        backoff: Backoff | None = None,
     ) -> None:
         self.infra = infra
         self.start_infra = start_infra
@@ -104,6 +107,7 @@ class Platform:
         self.base_port = base_port
         self.log_level = log_level
         self.running: list[RunningService] = []
+        self.supervisor = Supervisor([], backoff)
 
     def __enter__(self) -> "Platform":
         if self.start_infra:
@@ -124,17 +128,21 @@ class Platform:
             migrate(name, env)
         for offset, name in enumerate(SERVICES):
             if name in self.names:
-                self.running.append(start_service(name, self.base_port + offset, env))
+                service = start_service(name, self.base_port + offset, env)
+                self.running.append(service)
+                self.supervisor.children.append(service.child)
+        # Start-up stays strict: a service that cannot start at all (a bad migration, a taken port) is a
+        # mistake to fix now, not a crash to retry.
         for service in self.running:
             wait_ready(service)
 
-    def wait_until_a_service_exits(self) -> None:
-        """Block (Ctrl-C ends it); a service that dies takes the platform down rather than limp on."""
-        while True:
-            for service in self.running:
-                if service.process.poll() is not None:
-                    raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
-            time.sleep(0.5)
+    def supervise(self) -> None:
+        """Block until `request_stop()` (or Ctrl-C), restarting each service that exits, with backoff."""
+        self.supervisor.supervise()
+
+    def request_stop(self) -> bool:
+        """Safe from a signal handler; False while not supervising (start-up must be interrupted instead)."""
+        return self.supervisor.request_stop()
 
     def url(self, service: str) -> str:
         return next(s.url for s in self.running if s.name == service)
@@ -142,12 +150,13 @@ class Platform:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        stop_services(self.running)
+        self.supervisor.stop()
         self.running = []
         self.infra.stop()
 
 
 def describe(platform: Platform) -> str:
+    backoff = platform.supervisor.backoff
     lines = ["", "NPD Platform is running:", ""]
     for service in platform.running:
         lines.append(f"  {service.name:<14} API {service.url}/v1   OpenAPI {service.url}/docs")
@@ -155,8 +164,9 @@ def describe(platform: Platform) -> str:
     lines += [
         "",
         f"  Kafka {platform.infra.bootstrap_servers}   PostgreSQL {platform.infra.postgres.url('membership')}",
-        "  Token: uv run npd-dev token --sub you --role network_admin",
+        "  Token: make token SUB=you ROLE=network_admin",
         "",
+        f"A service that exits is restarted after {backoff.first_s:g} s, doubling to {backoff.max_s:g} s.",
         "Ctrl-C stops everything.",
         "",
     ]

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Protocol
 
 from npd_devstack.system import apt_install, is_root
 
@@ -21,6 +22,24 @@ _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 class PostgresError(RuntimeError):
     pass
+
+
+class DatabaseServer(Protocol):
+    """What tests use of a PostgreSQL server: this module's cluster, or one in a container (containers.py)."""
+
+    port: int
+
+    def create_database(self, name: str) -> str: ...
+
+    def dsn(self, database: str) -> str: ...
+
+    def url(self, database: str) -> str: ...
+
+
+def check_database_name(name: str) -> None:
+    """Names go into SQL unquoted-safe: lower-case snake_case only."""
+    if not _NAME.match(name):
+        raise ValueError(f"database name {name!r} must be lower-case snake_case")
 
 
 def find_bindir(install: bool = True) -> Path:
@@ -125,8 +144,7 @@ class PostgresCluster:
 
     def create_database(self, name: str) -> str:
         """Create `name` unless it exists; return its SQLAlchemy URL."""
-        if not _NAME.match(name):
-            raise ValueError(f"database name {name!r} must be lower-case snake_case")
+        check_database_name(name)
         script = (
             f"SELECT format('CREATE DATABASE %I', '{name}') "
             f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{name}')\\gexec\n"
