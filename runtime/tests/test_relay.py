@@ -12,12 +12,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from npd_contracts import Envelope, MemberLeft, decode
 from npd_contracts.membership import LeaveReason
 from npd_runtime.metrics import ServiceMetrics
-from npd_runtime.outbox import add_events
+from npd_runtime.outbox import add_events, notify_trigger_ddl
 from npd_runtime.relay import OutboxRelay
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from .conftest import outbox
+from .conftest import metadata, outbox
 
 
 @contextlib.asynccontextmanager
@@ -30,14 +30,26 @@ async def relay_running(relay: OutboxRelay) -> AsyncIterator[asyncio.Task[None]]
         await asyncio.gather(task, return_exceptions=True)
 
 
-def relay(url: str, producer: AIOKafkaProducer, metrics: ServiceMetrics | None = None) -> OutboxRelay:
+def relay(url: str, producer: AIOKafkaProducer, metrics: ServiceMetrics | None = None, **options: Any) -> OutboxRelay:
     return OutboxRelay(
         service="relay-test",
         database_url=url,
         producer=producer,
         metrics=metrics or ServiceMetrics("t"),
         standby_poll_s=0.2,
+        **options,
     )
+
+
+async def outbox_database(url: str) -> AsyncEngine:
+    """An engine on a database of its own with the runtime's tables, as `runtime_db` makes them."""
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+        await conn.execute(text("DROP FUNCTION IF EXISTS outbox_notify() CASCADE"))
+        for statement in notify_trigger_ddl():
+            await conn.execute(text(statement))
+    return engine
 
 
 def departures(org_id: Any, n: int) -> list[Envelope]:

@@ -8,12 +8,16 @@ republishes rather than loses; consumers drop the duplicates by event id.
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import zlib
+from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from npd_contracts.envelope import encode_headers
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
 
 from npd_runtime.metrics import ServiceMetrics
@@ -27,9 +31,28 @@ _SELECT = f"""
 """
 _DELETE = f"DELETE FROM {OUTBOX_TABLE} WHERE position = ANY($1::bigint[])"
 
+_DIALECT: Any = PGDialect_asyncpg  # SQLAlchemy's own translation of the URL, untyped
+_CONNECT_PARAMETERS = frozenset(inspect.signature(asyncpg.connect).parameters) - {"dsn"}
+_DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func", "async_creator_fn")
 
-def asyncpg_dsn(sqlalchemy_url: str) -> str:
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+def asyncpg_connect_kwargs(database_url: str) -> dict[str, Any]:
+    """asyncpg.connect() arguments for a SQLAlchemy URL, derived as the service's engine derives them.
+
+    The asyncpg dialect turns the URL's query into keyword arguments (`?ssl=require`). Options asyncpg
+    reads only from a libpq-style DSN (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`, ...) travel in one,
+    so those URL forms work too instead of failing as unexpected arguments. A server that does not answer
+    fails the attempt after 10 s (asyncpg waits 60) unless the URL says otherwise.
+    """
+    url = make_url(database_url)
+    _, kwargs = _DIALECT().create_connect_args(url)
+    for name in _DIALECT_ONLY:
+        kwargs.pop(name, None)
+    libpq = {name: kwargs.pop(name) for name in list(kwargs) if name not in _CONNECT_PARAMETERS}
+    if libpq:
+        kwargs["dsn"] = "postgresql://?" + urlencode(libpq, doseq=True)
+    kwargs.setdefault("timeout", 10.0)
+    return dict(kwargs)
 
 
 def relay_lock_key(service: str) -> int:
@@ -50,7 +73,7 @@ class OutboxRelay:
         standby_poll_s: float = 2.0,
         retry_backoff_s: float = 1.0,
     ) -> None:
-        self._dsn = asyncpg_dsn(database_url)
+        self._database_url = database_url
         self._lock_key = relay_lock_key(service)
         self._producer = producer
         self._metrics = metrics
@@ -71,7 +94,8 @@ class OutboxRelay:
                 await asyncio.sleep(self._retry_backoff_s)
 
     async def _run_connected(self) -> None:
-        conn: asyncpg.Connection = await asyncpg.connect(self._dsn)
+        # Derived on every attempt: a URL asyncpg cannot use is a failure to retry, like a dead server.
+        conn: asyncpg.Connection = await asyncpg.connect(**asyncpg_connect_kwargs(self._database_url))
         try:
             await self._become_active(conn)
             wake = asyncio.Event()
