@@ -5,6 +5,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from npd_devstack.cache import free_ports
 from npd_devstack.postgres import PostgresCluster
+from npd_runtime.metrics import ServiceMetrics
 from npd_runtime.relay import asyncpg_connect_kwargs, relay_lock_key
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -106,6 +108,24 @@ async def test_the_relay_publishes_over_tls_with_each_url_form(
     assert [e.id for e in published] == [e.id for e in written]
 
 
+async def test_a_relay_that_cannot_verify_the_servers_certificate_reports_failing(
+    tls_db: tuple[str, AsyncEngine],
+    certificates: dict[str, tuple[Path, Path]],
+    kafka_producer: AIOKafkaProducer,
+    wait_for: Any,
+) -> None:
+    base, _ = tls_db
+    distrustful = relay(
+        f"{base}?sslmode=verify-full&sslrootcert={certificates['stranger'][0]}",
+        kafka_producer,
+        ServiceMetrics("t"),
+        retry_backoff_s=0.05,
+    )
+    async with relay_running(distrustful):
+        await wait_for(lambda: _failed(distrustful.status()))
+    assert "certificate verify failed" in (distrustful.status()["last_error"] or "")
+
+
 async def relay_connection_uses_tls(url: str) -> bool:
     """Whether the connection that holds the relay's advisory lock is encrypted."""
     conn = await asyncpg.connect(**asyncpg_connect_kwargs(url))
@@ -118,6 +138,10 @@ async def relay_connection_uses_tls(url: str) -> bool:
     finally:
         await conn.close()
     return bool(encrypted)
+
+
+async def _failed(status: dict[str, Any]) -> bool:
+    return bool(status["failures"] >= 2)
 
 
 def test_ssl_in_the_url_becomes_asyncpgs_ssl_argument_rather_than_a_server_setting() -> None:

@@ -4,14 +4,19 @@ One replica per service publishes at a time (a PostgreSQL advisory lock held by 
 so one aggregate's events leave in commit order; the others wait on standby and take over when that
 connection dies. Rows are deleted only after Kafka acknowledged them (acks=all), so a crash at any point
 republishes rather than loses; consumers drop the duplicates by event id.
+
+The relay keeps an in-memory status (`status()`) and metrics an alert can use: its state, failures, the
+age of the oldest unsent row, its last publish.
 """
 
 import asyncio
 import contextlib
 import inspect
 import logging
+import time
 import zlib
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import asyncpg
@@ -25,11 +30,16 @@ from npd_runtime.outbox import NOTIFY_CHANNEL, OUTBOX_TABLE
 
 log = logging.getLogger(__name__)
 
+State = Literal["starting", "standby", "active", "failing", "stopped"]
+STATES: tuple[State, ...] = ("starting", "standby", "active", "failing", "stopped")
+
 _SELECT = f"""
-    SELECT position, event_id, topic, key, type, source, subject, time, data, traceparent
+    SELECT position, event_id, topic, key, type, source, subject, time, data, traceparent,
+           extract(epoch FROM statement_timestamp() - created_at)::float8
     FROM {OUTBOX_TABLE} ORDER BY position LIMIT $1
 """
 _DELETE = f"DELETE FROM {OUTBOX_TABLE} WHERE position = ANY($1::bigint[])"
+_BACKLOG = f"SELECT count(*), extract(epoch FROM statement_timestamp() - min(created_at))::float8 FROM {OUTBOX_TABLE}"
 
 _DIALECT: Any = PGDialect_asyncpg  # SQLAlchemy's own translation of the URL, untyped
 _CONNECT_PARAMETERS = frozenset(inspect.signature(asyncpg.connect).parameters) - {"dsn"}
@@ -60,6 +70,10 @@ def relay_lock_key(service: str) -> int:
     return zlib.crc32(f"npd-outbox-relay:{service}".encode())
 
 
+def _iso(at: float | None) -> str | None:
+    return None if at is None else datetime.fromtimestamp(at, UTC).isoformat()
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -81,20 +95,75 @@ class OutboxRelay:
         self._safety_poll_s = safety_poll_s
         self._standby_poll_s = standby_poll_s
         self._retry_backoff_s = retry_backoff_s
+        self._state: State = "starting"
+        self._state_since = time.time()
+        self._failures = 0
+        self._last_error: str | None = None
+        self._last_error_at: float | None = None
+        self._last_published_at: float | None = None
+        self._backlog: int | None = None
+        self._backlog_seen_at: float | None = None
+        self._oldest: tuple[float, float] | None = None  # (age in seconds, monotonic time it was seen)
+        self._set_state("starting", force=True)
+
+    def status(self) -> dict[str, Any]:
+        """What the relay is doing and when it last succeeded or failed; timestamps in ISO 8601 UTC."""
+        return {
+            "state": self._state,
+            "since": _iso(self._state_since),
+            "failures": self._failures,
+            "last_error": self._last_error,
+            "last_error_at": _iso(self._last_error_at),
+            "last_published_at": _iso(self._last_published_at),
+            "backlog": self._backlog,
+            "backlog_seen_at": _iso(self._backlog_seen_at),
+            "oldest_event_age_seconds": round(self.oldest_event_age(), 3),
+        }
+
+    def oldest_event_age(self) -> float:
+        """Seconds the oldest unsent row has waited, as last seen and counting on; 0 if there was none."""
+        if self._oldest is None:
+            return 0.0
+        age, seen_at = self._oldest
+        return max(0.0, age + time.monotonic() - seen_at)
 
     async def run(self) -> None:
         """Publish until cancelled, reconnecting after database or broker failures."""
-        while True:
-            try:
-                await self._run_connected()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                await asyncio.sleep(self._retry_backoff_s)
+        self._metrics.outbox_oldest_event_age.set_function(self.oldest_event_age)
+        try:
+            while True:
+                try:
+                    await self._run_connected()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    self._failed(exc)
+                    await asyncio.sleep(self._retry_backoff_s)
+        finally:
+            self._oldest = None
+            self._set_state("stopped")
+
+    def _failed(self, exc: Exception) -> None:
+        first = self._state != "failing"
+        self._failures += 1
+        self._last_error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        self._last_error_at = time.time()
+        self._metrics.relay_failures.inc()
+        self._set_state("failing")
+        if first:
+            log.exception("outbox relay failed; retrying every %.1f s", self._retry_backoff_s)
+        else:
+            log.warning("outbox relay still failing: %s", self._last_error)
+
+    def _set_state(self, state: State, force: bool = False) -> None:
+        if state == self._state and not force:
+            return
+        self._state, self._state_since = state, time.time()
+        for name in STATES:
+            self._metrics.relay_state.labels(name).set(1 if name == state else 0)
 
     async def _run_connected(self) -> None:
-        # Derived on every attempt: a URL asyncpg cannot use is a failure to retry, like a dead server.
+        # Derived on every attempt: a URL asyncpg cannot use is a failure to report, like a dead server.
         conn: asyncpg.Connection = await asyncpg.connect(**asyncpg_connect_kwargs(self._database_url))
         try:
             await self._become_active(conn)
@@ -105,28 +174,52 @@ class OutboxRelay:
                 try:
                     await asyncio.wait_for(wake.wait(), self._safety_poll_s)
                 except TimeoutError:
-                    # Only a safety net, which also notices a lost connection and refreshes the gauge.
-                    self._metrics.outbox_backlog.set(await conn.fetchval(f"SELECT count(*) FROM {OUTBOX_TABLE}"))
+                    # Only a safety net, which also notices a lost connection and refreshes the backlog.
+                    await self._observe_backlog(conn)
                 wake.clear()
-                while await self.publish_batch(conn) == self._batch_size:
-                    pass
+                await self._drain(conn)
         finally:
             self._metrics.relay_active.set(0)
             with contextlib.suppress(Exception):
                 await asyncio.shield(conn.close(timeout=2))
 
     async def _become_active(self, conn: asyncpg.Connection) -> None:
-        # Another replica holds the lock; nothing signals its release, so standby polls for it.
-        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):  # noqa: ASYNC110
+        # Another replica holds the lock; nothing signals its release, so standby polls for it. Meanwhile it
+        # watches the backlog too, so a stuck active replica still shows as an ageing outbox.
+        observed = float("-inf")
+        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
+            self._set_state("standby")
+            if time.monotonic() - observed >= self._safety_poll_s:
+                await self._observe_backlog(conn)
+                observed = time.monotonic()
             await asyncio.sleep(self._standby_poll_s)
         self._metrics.relay_active.set(1)
-        log.info("outbox relay active")
+        await self._observe_backlog(conn)
+        log.info("outbox relay active; %d events waiting", self._backlog or 0)
 
-    async def publish_batch(self, conn: asyncpg.Connection) -> int:
+    async def _observe_backlog(self, conn: asyncpg.Connection) -> None:
+        count, age = await conn.fetchrow(_BACKLOG)
+        self._oldest = None if age is None else (age, time.monotonic())
+        self._set_backlog(count)
+
+    def _set_backlog(self, count: int) -> None:
+        self._backlog, self._backlog_seen_at = count, time.time()
+        self._metrics.outbox_backlog.set(count)
+
+    async def _drain(self, conn: asyncpg.Connection) -> None:
+        """Publish until a read comes back short of a full batch."""
+        while await self._publish_batch(conn) == self._batch_size:
+            pass
+        self._oldest = None
+        self._set_backlog(0)
+        self._set_state("active")
+
+    async def _publish_batch(self, conn: asyncpg.Connection) -> int:
         """Publish the oldest unsent rows; returns how many were published (and deleted)."""
         rows = await conn.fetch(_SELECT, self._batch_size)
         if not rows:
             return 0
+        self._oldest = (rows[0][10], time.monotonic())
         pending = []
         for row in rows:
             headers = encode_headers(
@@ -147,4 +240,9 @@ class OutboxRelay:
         await conn.execute(_DELETE, [row["position"] for row in rows])
         for row in rows:
             self._metrics.events_published.labels(row["topic"], row["type"]).inc()
+        self._last_published_at = time.time()
+        self._metrics.relay_last_publish.set(self._last_published_at)
+        if self._backlog is not None:
+            self._set_backlog(max(0, self._backlog - len(rows)))
+        self._set_state("active")
         return len(rows)
