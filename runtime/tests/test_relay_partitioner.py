@@ -1,12 +1,20 @@
 """The relay's partitioning is Kafka's default one: the same partition for a key as aiokafka and Java pick."""
 
+import asyncio
 import random
 from uuid import uuid4
 
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.partitioner import murmur2 as aiokafka_murmur2
 from npd_runtime.kafka import default_partitioner, murmur2, murmur2_many
+from npd_runtime.metrics import ServiceMetrics
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .test_relay import departures, relay, relay_running, write
+
+TOPIC = "npd.membership.organisation"
 
 
 def some_keys(n: int, seed: int) -> list[bytes]:
@@ -37,3 +45,33 @@ def test_the_producers_partitioner_picks_the_partition_aiokafkas_default_picks(p
     for key in some_keys(2000, seed=partitions):
         expected = DefaultPartitioner()(key, all_partitions, all_partitions)
         assert default_partitioner(key, all_partitions, all_partitions) == expected
+
+
+async def test_each_event_the_relay_publishes_lands_on_the_partition_kafkas_default_partitioner_picks(
+    runtime_db: tuple[str, AsyncEngine], kafka: str, kafka_producer: AIOKafkaProducer
+) -> None:
+    url, engine = runtime_db
+    aggregates = [uuid4() for _ in range(60)]
+    await write(engine, [envelope for org_id in aggregates for envelope in departures(org_id, 2)])
+    wanted = {str(org_id).encode() for org_id in aggregates}
+    async with relay_running(relay(url, kafka_producer, ServiceMetrics("t"), batch_size=50)):
+        placed = await partitions_of(kafka, wanted, 2 * len(aggregates))
+    all_partitions = sorted(await kafka_producer.partitions_for(TOPIC))
+    for key, partition in placed:
+        assert partition == DefaultPartitioner()(key, all_partitions, all_partitions), key
+
+
+async def partitions_of(kafka: str, keys: set[bytes], n: int) -> list[tuple[bytes, int]]:
+    consumer = AIOKafkaConsumer(
+        TOPIC, bootstrap_servers=kafka, group_id=f"placement-{uuid4()}", auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    found: list[tuple[bytes, int]] = []
+    try:
+        async with asyncio.timeout(20):
+            while len(found) < n:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    found += [(r.key, r.partition) for r in records if r.key in keys]
+    finally:
+        await consumer.stop()
+    return found
