@@ -45,5 +45,9 @@ bench: setup
 bench-memory: setup
 	$(RUN) python bench/idle_memory.py
 
+.PHONY: bench-relay
+bench-relay: setup
+	$(RUN) python bench/relay_throughput.py
+
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache
