@@ -8,7 +8,7 @@ MAKEFLAGS += --no-print-directory
 UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
-.PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-memory \
+.PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-memory bench-relay bench-consumer \
 	bench-kafka-hop token migrate dlq clean
 
 help:
@@ -76,6 +76,12 @@ migrate: setup
 
 dlq: setup
 	@$(RUN) npd-dlq $(ARGS)
+
+bench-relay: setup
+	$(RUN) python bench/relay_throughput.py
+
+bench-consumer: setup
+	$(RUN) python bench/consumer_throughput.py
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache

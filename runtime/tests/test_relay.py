@@ -12,12 +12,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from npd_contracts import Envelope, MemberLeft, decode
 from npd_contracts.membership import LeaveReason
 from npd_runtime.metrics import ServiceMetrics
-from npd_runtime.outbox import add_events
+from npd_runtime.outbox import add_events, notify_trigger_ddl
 from npd_runtime.relay import OutboxRelay
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from .conftest import outbox
+from .conftest import metadata, outbox
 
 
 @contextlib.asynccontextmanager
@@ -30,14 +30,26 @@ async def relay_running(relay: OutboxRelay) -> AsyncIterator[asyncio.Task[None]]
         await asyncio.gather(task, return_exceptions=True)
 
 
-def relay(url: str, producer: AIOKafkaProducer, metrics: ServiceMetrics | None = None) -> OutboxRelay:
+def relay(url: str, producer: AIOKafkaProducer, metrics: ServiceMetrics | None = None, **options: Any) -> OutboxRelay:
     return OutboxRelay(
         service="relay-test",
         database_url=url,
         producer=producer,
         metrics=metrics or ServiceMetrics("t"),
         standby_poll_s=0.2,
+        **options,
     )
+
+
+async def outbox_database(url: str) -> AsyncEngine:
+    """An engine on a database of its own with the runtime's tables, as `runtime_db` makes them."""
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+        await conn.execute(text("DROP FUNCTION IF EXISTS outbox_notify() CASCADE"))
+        for statement in notify_trigger_ddl():
+            await conn.execute(text(statement))
+    return engine
 
 
 def departures(org_id: Any, n: int) -> list[Envelope]:
@@ -144,3 +156,30 @@ async def test_a_second_replica_stands_by_until_the_active_one_goes(
 
 async def _gauge(metrics: ServiceMetrics, value: float) -> bool:
     return bool(metrics.relay_active._value.get() == value)
+
+
+async def test_in_small_pipelined_batches_each_aggregates_events_still_leave_in_commit_order(
+    runtime_db: tuple[str, AsyncEngine], kafka: str, kafka_producer: AIOKafkaProducer, wait_for: Callable[..., Any]
+) -> None:
+    url, engine = runtime_db
+    written = {org_id: departures(org_id, 15) for org_id in (uuid4() for _ in range(4))}
+    for i in range(15):  # one transaction per round, the aggregates interleaved
+        await write(engine, [events[i] for events in written.values()])
+    async with relay_running(relay(url, kafka_producer, batch_size=7)):
+        for org_id, events in written.items():
+            published = await read_back(kafka, str(org_id).encode(), len(events))
+            assert [e.id for e in published] == [e.id for e in events]
+        await wait_for(lambda: _zero(backlog(engine)))
+
+
+async def test_an_event_committed_after_later_ones_still_leaves(
+    runtime_db: tuple[str, AsyncEngine], kafka: str, kafka_producer: AIOKafkaProducer
+) -> None:
+    url, engine = runtime_db
+    late, early = uuid4(), uuid4()
+    async with relay_running(relay(url, kafka_producer, batch_size=2)):
+        async with async_sessionmaker(engine)() as slow, slow.begin():
+            await add_events(slow, outbox, *departures(late, 1))  # takes the lower position, commits last
+            await write(engine, departures(early, 5))
+            assert len(await read_back(kafka, str(early).encode(), 5)) == 5
+        assert len(await read_back(kafka, str(late).encode(), 1)) == 1

@@ -91,13 +91,24 @@ def placement(data_dir: Path) -> Path:
 
 
 class PostgresCluster:
-    """`initdb` once, then start/stop with pg_ctl; trust auth, loopback only, socket inside the cluster dir."""
+    """`initdb` once, then start/stop with pg_ctl; trust auth, loopback only, socket inside the cluster dir.
 
-    def __init__(self, data_dir: Path, port: int, fsync: bool = True, max_connections: int = 200) -> None:
+    `tls=(certificate, private key)` (PEM files) also serves TLS with them, for tests of clients' TLS options.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        fsync: bool = True,
+        max_connections: int = 200,
+        tls: tuple[Path, Path] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port
         self.fsync = fsync  # off only for throw-away test clusters: a crash may corrupt them
         self.max_connections = max_connections
+        self.tls = tls
         self.cluster_dir = data_dir
         self.log_file = data_dir / "postgres.log"
         self._bindir: Path | None = None
@@ -196,9 +207,20 @@ class PostgresCluster:
         ]
         if not self.fsync:
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        if self.tls is not None:
+            self._install_tls(*self.tls)
+            lines += ["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
         path = self.cluster_dir / "npd.conf"
         path.write_text("\n".join(lines) + "\n")
         self._hand_to_owner(path)
+
+    def _install_tls(self, certificate: Path, key: Path) -> None:
+        # PostgreSQL refuses a key that others can read or that is not the server account's own.
+        for source, name in ((certificate, "server.crt"), (key, "server.key")):
+            target = self.cluster_dir / name
+            shutil.copyfile(source, target)
+            target.chmod(0o600)
+            self._hand_to_owner(target)
 
     @staticmethod
     def _hand_to_owner(path: Path) -> None:

@@ -1,9 +1,14 @@
 """The service's database: one async engine per process, sessions handed to routes and handlers."""
 
+import inspect
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
+import asyncpg
 from fastapi import Depends, Request
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -11,10 +16,43 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
 
 
+_DIALECT: Any = PGDialect_asyncpg  # SQLAlchemy's own translation of the URL, untyped
+_CONNECT_PARAMETERS = frozenset(inspect.signature(asyncpg.connect).parameters) - {"dsn"}
+_DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func", "async_creator_fn")
+
+
+def asyncpg_connect_kwargs(database_url: str) -> dict[str, Any]:
+    """asyncpg.connect() arguments for a SQLAlchemy URL, derived as the service's engine derives them.
+
+    The asyncpg dialect turns the URL's query into keyword arguments (`?ssl=require`). Options asyncpg
+    reads only from a libpq-style DSN (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`, ...) travel in one,
+    so those URL forms work too instead of failing as unexpected arguments. A server that does not answer
+    fails the attempt after 10 s (asyncpg waits 60) unless the URL says otherwise.
+    """
+    url = make_url(database_url)
+    _, kwargs = _DIALECT().create_connect_args(url)
+    for name in _DIALECT_ONLY:
+        kwargs.pop(name, None)
+    libpq = {name: kwargs.pop(name) for name in list(kwargs) if name not in _CONNECT_PARAMETERS}
+    if libpq:
+        kwargs["dsn"] = "postgresql://?" + urlencode(libpq, doseq=True)
+    kwargs.setdefault("timeout", 10.0)
+    return dict(kwargs)
+
+
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """The engine connects as the relay does (asyncpg_connect_kwargs), so every URL form works for both:
+    SQLAlchemy's asyncpg dialect alone refuses libpq options such as `sslmode`."""
+    connect = asyncpg_connect_kwargs(database_url)
+
+    async def connection() -> Any:
+        return await asyncpg.connect(**connect)
+
     # No pre-ping (a round trip per request); connections are recycled instead, and a dead one fails
     # one request, which the client may retry.
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_recycle=300)
+    return create_async_engine(
+        database_url, pool_size=pool_size, max_overflow=10, pool_recycle=300, async_creator=connection
+    )
 
 
 def create_sessions(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:

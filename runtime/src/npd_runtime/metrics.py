@@ -26,6 +26,28 @@ class ServiceMetrics:
         self.relay_active = Gauge(
             f"{p}_outbox_relay_active", "1 while this replica holds the relay lock and publishes.", registry=r
         )
+        self.relay_state = Gauge(
+            f"{p}_outbox_relay_state",
+            "1 for the relay's current state (starting, standby, active, failing, stopped), 0 for the others.",
+            ["state"],
+            registry=r,
+        )
+        self.relay_failures = Counter(
+            f"{p}_outbox_relay_failures_total",
+            "Times the relay lost its database connection or failed to publish a batch, and started over.",
+            registry=r,
+        )
+        self.outbox_oldest_event_age = Gauge(
+            f"{p}_outbox_oldest_event_age_seconds",
+            "Age of the oldest unsent outbox row as last seen by the relay, growing while it stays unsent; "
+            "0 when none was.",
+            registry=r,
+        )
+        self.relay_last_publish = Gauge(
+            f"{p}_outbox_relay_last_publish_timestamp_seconds",
+            "Unix time at which Kafka last acknowledged a batch this replica's relay published.",
+            registry=r,
+        )
         self.events_consumed = Counter(
             f"{p}_events_consumed_total",
             "Events taken off Kafka, by outcome (handled, duplicate, ignored, dead_lettered).",
