@@ -155,6 +155,26 @@ async def test_without_its_database_a_service_is_not_ready_and_answers_503_not_5
         applied = await client.post("/v1/organisations", json=body, headers=token("applicant"))
     assert ready.status_code == 503
     assert ready.json()["checks"] == {"database": "failing"}
+    assert set(ready.json()["info"]) == {"kafka", "relay"}
     assert applied.status_code == 503
     assert applied.headers["retry-after"] == "5"
     assert applied.json()["type"] == "urn:npd:problem:unavailable"
+
+
+async def test_without_kafka_a_service_starts_is_ready_and_keeps_writes_in_its_outbox(
+    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any], token: Callable[..., Headers]
+) -> None:
+    no_broker = service_settings("membership") | {"kafka_bootstrap_servers": "127.0.0.1:1"}
+    body = {"name": f"Gemeente {uuid4().hex[:8]}", "kind": "municipality", "contact_email": "c@example.nl"}
+    app = membership_app(MembershipSettings(**no_broker))
+    async with run_app(app) as client:
+        ready = await client.get("/readyz")
+        applied = await client.post("/v1/organisations", json=body, headers=token("applicant"))
+        status = (await client.get("/status")).json()
+        async with app.state.sessions() as session:
+            waiting = (await session.execute(select(outbox).where(outbox.c.key == applied.json()["id"]))).all()
+    assert ready.status_code == 200
+    assert ready.json()["info"]["kafka"] == "connecting"
+    assert applied.status_code == 201
+    assert len(waiting) == 1  # published once the broker is reachable
+    assert status["kafka"]["state"] == "connecting"

@@ -58,7 +58,12 @@ async def readyz(request: Request) -> JSONResponse:
     """Kafka is not a condition: writes go to the outbox, which the relay publishes once the broker is back,
     and reads need no broker. A broker outage must not take every replica out of its Service."""
     ready = await _database_answers(request)
-    body = {"status": "ready" if ready else "not ready", "checks": {"database": "ok" if ready else "failing"}}
+    body: dict[str, object] = {
+        "status": "ready" if ready else "not ready",
+        "checks": {"database": "ok" if ready else "failing"},
+        # Shown, not checked: a relay that cannot publish is an alert, not a reason to stop serving.
+        "info": request.app.state.messaging.summary(),
+    }
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

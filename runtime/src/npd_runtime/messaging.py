@@ -136,6 +136,14 @@ class Messaging:
         if self.producer is not None:
             await self.producer.stop()
 
+    def summary(self) -> dict[str, str]:
+        """One word each for the Kafka connection and the relay (the full picture is status())."""
+        relay = self.relay.status()["state"] if self.relay is not None else None
+        return {
+            "kafka": "connected" if self.producer is not None else "connecting",
+            "relay": str(relay or ("disabled" if not self._settings.relay_enabled else "starting")),
+        }
+
     def status(self) -> dict[str, Any]:
         """What the Kafka side is doing, for operators (not a readiness condition)."""
         kafka: dict[str, Any] = {"state": "connected" if self.producer is not None else "connecting"}
