@@ -304,3 +304,42 @@ async def test_a_consumer_of_two_topics_commits_both_so_a_restart_redelivers_not
     restarted = await run_until(second_batch)
     assert set(seen[handled_first:]) == set(second_batch)
     assert outcomes(restarted, "duplicate") == 0  # nothing of the first run came back, from either topic
+
+
+async def test_while_the_database_is_down_the_consumer_reads_the_batch_again_and_handles_it_once_when_back(
+    runtime_db: tuple[str, AsyncEngine], kafka: str, kafka_producer: AIOKafkaProducer
+) -> None:
+    group = f"outage-{uuid4().hex[:8]}"
+    down_for = 7  # attempts: more than one batch try plus max_attempts alone, so the batch is rewound
+    calls, handled = 0, []
+    envelope = departure()
+
+    async def database_down_for_a_while(session: AsyncSession, events: Events) -> None:
+        nonlocal calls
+        calls += 1
+        if calls <= down_for:
+            raise ConnectionRefusedError("connection refused")
+        handled.extend(e.id for e in events if e.id == envelope.id)
+
+    dead = FakeDeadLetterProducer()
+    consumer = consumer_with(database_down_for_a_while, runtime_db[1], dead, name=group, redelivery_pause_s=0.05)
+    key, value, headers = encode(envelope)
+    await kafka_producer.send_and_wait(envelope.topic, value=value, key=key, headers=headers)
+    client = AIOKafkaConsumer(
+        bootstrap_servers=kafka, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    client.subscribe(consumer.topics, listener=consumer.rebalance_listener())
+    await client.start()
+    task = asyncio.create_task(consumer.run(client))
+    try:
+        async with asyncio.timeout(30):
+            while not handled:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await client.stop()
+    assert handled == [envelope.id]
+    assert calls > down_for
+    assert [h for _, h in dead.sent if h.get("ce_id") == envelope.id.encode()] == []  # never dead-lettered
+    assert consumer.status()["last_failure"].endswith("connection refused")

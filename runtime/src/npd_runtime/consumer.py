@@ -119,7 +119,12 @@ class EventConsumer:
                 # Database down, or not even a dead letter could be written: read these again after a pause,
                 # never skip them. Consumption waits until the dependency is back.
                 self._last_failure = f"{time.strftime('%Y-%m-%dT%H:%M:%S')}: {type(exc).__name__}: {exc}"
-                log.warning("%d events not handled, reading them again in %.1f s: %r", len(records), self._pause, exc)
+                log.warning(
+                    "%d events not handled, reading them again in %.1f s: %r",
+                    len(records),
+                    self._redelivery_pause_s,
+                    exc,
+                )
                 for tp, partition in batches.items():
                     assert self.offsets is not None
                     self.offsets.forget(tp)
@@ -133,11 +138,7 @@ class EventConsumer:
                 self._last_batch_at = time.time()
                 failed = False
         if failed:
-            await asyncio.sleep(self._pause)
-
-    @property
-    def _pause(self) -> float:
-        return self._redelivery_pause_s
+            await asyncio.sleep(self._redelivery_pause_s)
 
     def rebalance_listener(self) -> ConsumerRebalanceListener:
         return _CommitBeforeRevoke(self)
