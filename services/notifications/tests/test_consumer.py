@@ -49,14 +49,21 @@ async def welcomes_for(app: Any, organisation_id: UUID) -> int:
     return int(count or 0)
 
 
-async def test_a_second_delivery_of_the_same_event_changes_nothing(
+async def test_on_the_real_broker_a_copy_changes_nothing_and_a_poison_record_is_dead_lettered_with_its_reason(
     app: Any, kafka: str, kafka_producer: AIOKafkaProducer, wait_for: Callable[..., Any]
 ) -> None:
+    """The one test of notifications' consumer through Kafka; its handler is tested on a session
+    (test_handlers.py) and the consumer's rules in npd_runtime's tests."""
     event = member_joined("contact-dup")
+    key = str(event.data.organisation_id).encode()  # one key, one partition: read in this order
+    _, _, headers = encode(event)
+    await kafka_producer.send_and_wait(TOPIC, value=b"{this is not json", key=key, headers=headers)
     await publish(kafka_producer, event)
     await publish(kafka_producer, event)
-    marker = member_joined("contact-marker")  # handled after both copies: the partition is read in order
-    marker = Envelope(data=marker.data.model_copy(update={"organisation_id": event.data.organisation_id}), source="/t")
+    marker = Envelope(
+        data=member_joined("contact-marker").data.model_copy(update={"organisation_id": event.data.organisation_id}),
+        source="/t",
+    )
     await publish(kafka_producer, marker)
     await wait_for(lambda: _at_least(app, event.data.organisation_id, 2))
     async with app.state.sessions() as session:
@@ -68,8 +75,18 @@ async def test_a_second_delivery_of_the_same_event_changes_nothing(
             )
         ).scalars()
         assert sorted(recipients) == ["contact-dup", "contact-marker"]
-    # The copy was recognised as already handled, not refused by the database and dead-lettered.
-    assert await dead_letters(kafka, str(event.data.organisation_id).encode()) == []
+    [letter] = await wait_for(lambda: dead_letters(kafka, key))  # the copy was not dead-lettered, the poison was
+    assert dict(letter.headers)["npd_dlq_reason"].decode().startswith("malformed: value is not JSON")
+    assert dict(letter.headers)["npd_dlq_original_topic"] == TOPIC.encode()
+    assert letter.value == b"{this is not json"
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        text = (await client.get("/metrics")).text
+    dead = next(x for x in text.splitlines() if x.startswith("npd_notifications_dead_letters_total{"))
+    assert float(dead.split()[-1]) >= 1
+    lag = [x for x in text.splitlines() if x.startswith("npd_notifications_consumer_lag_events{")]
+    assert lag and all(f'topic="{TOPIC}"' in x for x in lag)
 
 
 async def _at_least(app: Any, organisation_id: UUID, n: int) -> bool:
@@ -91,43 +108,3 @@ async def dead_letters(kafka: str, key: bytes) -> list[Any]:
         return [r for records in batches.values() for r in records if r.key == key]
     finally:
         await consumer.stop()
-
-
-async def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_consumer_goes_on(
-    app: Any, kafka: str, kafka_producer: AIOKafkaProducer, wait_for: Callable[..., Any]
-) -> None:
-    good = member_joined("contact-after-poison")
-    poison_key = str(good.data.organisation_id).encode()  # same key, same partition: it sits right before `good`
-    _, _, headers = encode(good)
-    await kafka_producer.send_and_wait(TOPIC, value=b"{this is not json", key=poison_key, headers=headers)
-    await publish(kafka_producer, good)
-
-    await wait_for(lambda: welcomes_for(app, good.data.organisation_id))
-    letters = await wait_for(lambda: dead_letters(kafka, poison_key))
-    assert len(letters) == 1
-    reason = dict(letters[0].headers)["npd_dlq_reason"].decode()
-    assert reason.startswith("malformed: value is not JSON")
-    assert dict(letters[0].headers)["npd_dlq_original_topic"] == TOPIC.encode()
-    assert letters[0].value == b"{this is not json"
-
-
-async def test_an_event_of_an_unknown_type_is_dead_lettered(
-    app: Any, kafka: str, kafka_producer: AIOKafkaProducer, wait_for: Callable[..., Any]
-) -> None:
-    envelope = member_joined("nobody")
-    key, value, headers = encode(envelope)
-    headers = [(k, b"nl.npd.unknown.v9" if k == "ce_type" else v) for k, v in headers]
-    await kafka_producer.send_and_wait(TOPIC, value=value, key=key, headers=headers)
-    letters = await wait_for(lambda: dead_letters(kafka, key))
-    assert "unknown event type 'nl.npd.unknown.v9'" in dict(letters[0].headers)["npd_dlq_reason"].decode()
-
-
-async def test_dead_letters_and_consumer_lag_are_in_the_metrics(app: Any) -> None:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        text = (await client.get("/metrics")).text
-    dead = next(x for x in text.splitlines() if x.startswith("npd_notifications_dead_letters_total{"))
-    assert f'topic="{TOPIC}"' in dead
-    assert float(dead.split()[-1]) >= 1
-    lag = [x for x in text.splitlines() if x.startswith("npd_notifications_consumer_lag_events{")]
-    assert lag and all(f'topic="{TOPIC}"' in x for x in lag)
