@@ -2,7 +2,8 @@
 of every topic it reads are committed, so a restart redelivers nothing already handled."""
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -74,6 +75,29 @@ def consumer_with(
         first_backoff_s=0.01,
         **kw,
     )
+
+
+@contextlib.asynccontextmanager
+async def running(consumer: EventConsumer, kafka: str) -> AsyncIterator[None]:
+    """`consumer` reading the real broker in its own group, from the topics' beginnings, until the block ends."""
+    client = AIOKafkaConsumer(
+        bootstrap_servers=kafka, group_id=consumer.name, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    client.subscribe(consumer.topics, listener=consumer.rebalance_listener())
+    await client.start()
+    task = asyncio.create_task(consumer.run(client))
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await client.stop()
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 30) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not condition():  # noqa: ASYNC110 - the consumer's task changes what `condition` reads
+            await asyncio.sleep(0.05)
 
 
 def outcomes(consumer: EventConsumer, outcome: str) -> float:
@@ -280,21 +304,9 @@ async def test_a_consumer_of_two_topics_commits_both_so_a_restart_redelivers_not
             dead_letters=FakeDeadLetterProducer(),
             metrics=ServiceMetrics("two_topics"),
         )
-        client = AIOKafkaConsumer(
-            bootstrap_servers=kafka, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
-        )
-        client.subscribe(consumer.topics, listener=consumer.rebalance_listener())
-        await client.start()
-        task = asyncio.create_task(consumer.run(client))
-        try:
-            async with asyncio.timeout(30):
-                while not set(wanted) <= set(seen):  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
+        async with running(consumer, kafka):
+            await until(lambda: set(wanted) <= set(seen))
             await asyncio.sleep(0.5)  # past the offset flush interval
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            await client.stop()
         return consumer
 
     first_batch = await publish_interleaved(40)
@@ -325,20 +337,8 @@ async def test_while_the_database_is_down_the_consumer_reads_the_batch_again_and
     consumer = consumer_with(database_down_for_a_while, runtime_db[1], dead, name=group, redelivery_pause_s=0.05)
     key, value, headers = encode(envelope)
     await kafka_producer.send_and_wait(envelope.topic, value=value, key=key, headers=headers)
-    client = AIOKafkaConsumer(
-        bootstrap_servers=kafka, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    client.subscribe(consumer.topics, listener=consumer.rebalance_listener())
-    await client.start()
-    task = asyncio.create_task(consumer.run(client))
-    try:
-        async with asyncio.timeout(30):
-            while not handled:  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await client.stop()
+    async with running(consumer, kafka):
+        await until(lambda: bool(handled))
     assert handled == [envelope.id]
     assert calls > down_for
     assert [h for _, h in dead.sent if h.get("ce_id") == envelope.id.encode()] == []  # never dead-lettered
