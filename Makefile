@@ -4,12 +4,14 @@ SHELL := /bin/bash
 UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
-.PHONY: help setup run test lint typecheck schemas schema-check deploy-check pytest bench bench-memory token clean
+.PHONY: help setup run test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory token clean
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and the four services (Ctrl-C stops all)"
 	@echo "make test    lint, type-check, schema check, manifest check and every test (real Kafka and PostgreSQL)"
 	@echo "make bench   end-to-end latency benchmark of the admission flow"
+	@echo "make bench-cpu         CPU per admission in every process of the flow (goal < 5 ms)"
+	@echo "make bench-throughput  saturation throughput of the admission flow (goal 400/s)"
 	@echo "make schemas regenerate contracts/schemas after changing an event model"
 
 setup:
@@ -41,6 +43,12 @@ pytest: setup
 
 bench: setup
 	$(RUN) python bench/admission_latency.py
+
+bench-cpu: setup
+	$(RUN) python bench/admission_cpu.py
+
+bench-throughput: setup
+	$(RUN) python bench/admission_throughput.py
 
 bench-memory: setup
 	$(RUN) python bench/idle_memory.py
