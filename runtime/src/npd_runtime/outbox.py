@@ -5,6 +5,7 @@ An insert trigger sends NOTIFY, which PostgreSQL delivers at commit, so the rela
 transaction is durable and never sees a row that might still roll back.
 """
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Identity,
     Index,
+    Insert,
     MetaData,
     String,
     Table,
@@ -88,23 +90,28 @@ async def add_events(session: AsyncSession, table: Table, *envelopes: Envelope[E
     """
     if not envelopes:
         return
-    await session.execute(
-        insert(table),
-        [
-            {
-                "event_id": e.id,
-                "topic": e.topic,
-                "key": e.subject,
-                "type": e.type,
-                "source": e.source,
-                "subject": e.subject,
-                "time": e.time,
-                "data": e.data.model_dump_json(),
-                "traceparent": e.traceparent or current_traceparent.get(),
-            }
-            for e in envelopes
-        ],
-    )
+    rows = [
+        {
+            "event_id": e.id,
+            "topic": e.topic,
+            "key": e.subject,
+            "type": e.type,
+            "source": e.source,
+            "subject": e.subject,
+            "time": e.time,
+            "data": e.data.model_dump_json(),
+            "traceparent": e.traceparent or current_traceparent.get(),
+        }
+        for e in envelopes
+    ]
+    # One event (the usual case) as a plain execute: SQLAlchemy's executemany path costs more for one row.
+    await session.execute(_insert_into(table), rows[0] if len(rows) == 1 else rows)
+
+
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    """Built once per table, so SQLAlchemy finds its compiled form without computing a cache key."""
+    return insert(table)
 
 
 OUTBOX = outbox_table(MetaData())  # the runtime's own handle on every service's outbox table
