@@ -2,12 +2,16 @@
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
 import pytest
 import pytest_asyncio
-from npd_runtime import Entity, Enum, changed_fields
+from npd_contracts import MemberJoined, MemberLeft, OrganisationKind
+from npd_contracts.membership import LeaveReason
+from npd_runtime import Entity, Enum, UndeclaredEvent, changed_fields
+from npd_runtime.outbox import OUTBOX, Publisher
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -42,9 +46,14 @@ async def session(runtime_db: tuple[str, AsyncEngine]) -> AsyncIterator[AsyncSes
     engine = runtime_db[1]
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    async with async_sessionmaker(engine)() as session, session.begin():
+    info = Publisher("/npd/test", {MemberLeft}).session_info()
+    async with async_sessionmaker(engine, info=info)() as session, session.begin():
         yield session
         await session.rollback()
+
+
+def left(org: UUID) -> MemberLeft:
+    return MemberLeft(organisation_id=org, reason=LeaveReason.REMOVED, left_at=datetime.now(UTC))
 
 
 def thing(name: str = "a") -> Thing:
@@ -78,6 +87,40 @@ async def test_updates_of_the_same_fields_share_one_statement(session: AsyncSess
     await THINGS.update(session, replace(second, name="q2"), "name")
     assert len(THINGS._updates) <= statements + 1
     assert (await THINGS.get(session, second.id)) == replace(second, name="q2")
+
+
+async def test_an_update_with_events_writes_both_in_one_statement(session: AsyncSession) -> None:
+    before = thing()
+    await THINGS.insert(session, [before])
+    after = replace(before, colour=Colour.BLUE)
+    events = [left(before.id), left(before.id)]
+    await THINGS.update(session, after, "colour", events=events)
+    assert await THINGS.get(session, before.id) == after
+    written = (
+        await session.execute(select(OUTBOX.c.type, OUTBOX.c.source).where(OUTBOX.c.key == str(before.id)))
+    ).all()
+    assert written == [(MemberLeft.TYPE, "/npd/test")] * 2
+
+
+async def test_an_update_with_an_undeclared_event_writes_nothing(session: AsyncSession) -> None:
+    obj = thing()
+    await THINGS.insert(session, [obj])
+    joined = MemberJoined(
+        organisation_id=obj.id,
+        name="G",
+        kind=OrganisationKind.OTHER,
+        contact_person_id="p",
+        joined_at=datetime.now(UTC),
+    )
+    with pytest.raises(UndeclaredEvent):
+        await THINGS.update(session, replace(obj, name="changed"), "name", events=[joined])
+    assert await THINGS.get(session, obj.id) == obj
+
+
+def test_the_statements_it_runs_can_be_cached_by_sqlalchemy() -> None:
+    # An uncacheable statement is compiled on every call, which costs more than building it.
+    statements = [THINGS._get, THINGS._get_for_update, THINGS._update(("name",)), THINGS._update(("name",), 2)]
+    assert all(statement._generate_cache_key() is not None for statement in statements)
 
 
 @pytest.mark.parametrize("note", ["plain value", text("'from SQL'")])
