@@ -22,6 +22,7 @@ from flow import (
     admit_path,
     as_fast_as_possible,
     bare_fastapi,
+    connections_opened,
     create_applications,
     machine_speed,
     welcomes_committed,
@@ -57,11 +58,13 @@ async def measure(platform: Platform, concurrency: int, seconds: float, warmup_s
     async with LeanHttp(platform.url("membership"), connections=concurrency) as client:
         speed_before = machine_speed()
         print(f"measuring: {seconds:g} s at {concurrency} in flight ...", flush=True)
+        opened = await connections_opened(platform, "membership")
         meter.start()
         started = time.time()
         n, http_elapsed = await as_fast_as_possible(client, paths, headers, concurrency, seconds)
         count, last = await welcomes_committed(platform, warm + n)
         cpu = meter.seconds()
+        opened = await connections_opened(platform, "membership") - opened - 1  # less our own
     missing = warm + n - count
     end_to_end_s = last - started
     if n == len(paths):
@@ -80,6 +83,7 @@ async def measure(platform: Platform, concurrency: int, seconds: float, warmup_s
         print(f"  {name:<32} {spent / end_to_end_s:6.1%} of a core  {spent / n * 1000:6.2f} ms per admission")
     print(f"  {'total':<32} {sum(cpu.values()) / end_to_end_s:6.1%} of a core  "
           f"{sum(cpu.values()) / n * 1000:6.2f} ms per admission")  # fmt: skip
+    print(f"PostgreSQL connections opened to membership's database meanwhile: {opened}")
     print(f"machine speed: {speed_before:.1f} M loop iterations/s on one core before measuring, "
           f"{machine_speed():.1f} after")  # fmt: skip
     met = e2e_rate >= GOAL_PER_S and missing == 0

@@ -147,6 +147,15 @@ async def welcomes_committed(platform: Platform, expected: int, timeout_s: float
         await conn.close()
 
 
+async def connections_opened(platform: Platform, database: str) -> int:
+    """Connections ever opened to `database` (pg_stat_database.sessions), to see a pool that churns."""
+    conn = await asyncpg.connect(platform.infra.postgres.dsn(database))
+    try:
+        return int(await conn.fetchval("SELECT sessions FROM pg_stat_database WHERE datname = $1", database))
+    finally:
+        await conn.close()
+
+
 # -- the baseline: a bare FastAPI app --------------------------------------------------------------------
 
 
