@@ -8,7 +8,7 @@ MAKEFLAGS += --no-print-directory
 UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
-.PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-memory bench-relay bench-consumer \
+.PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer \
 	bench-kafka-hop token migrate dlq clean
 
 help:
@@ -20,6 +20,8 @@ help:
 	@echo "make dlq ARGS=\"list npd.membership.organisation\"   dead letters: list or replay (ARGS=--help)"
 	@echo "make infra   only Kafka and PostgreSQL, printing their settings (Ctrl-C stops both)"
 	@echo "make bench   end-to-end latency benchmark of the admission flow (also bench-memory, bench-kafka-hop)"
+	@echo "make bench-cpu         CPU per admission in every process of the flow (goal < 5 ms)"
+	@echo "make bench-throughput  saturation throughput of the admission flow (goal 400/s)"
 	@echo "make schemas regenerate contracts/schemas after changing an event model"
 	@echo ""
 	@echo "The tools themselves are in .venv/bin after any of these: npd-dev, npd-dlq, alembic, pytest."
@@ -56,6 +58,12 @@ pytest: setup
 
 bench: setup
 	$(RUN) python bench/admission_latency.py
+
+bench-cpu: setup
+	$(RUN) python bench/admission_cpu.py
+
+bench-throughput: setup
+	$(RUN) python bench/admission_throughput.py
 
 bench-memory: setup
 	$(RUN) python bench/idle_memory.py

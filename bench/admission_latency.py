@@ -12,18 +12,17 @@ Baseline, measured in the same run: the admit request's own HTTP round trip (sen
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import os
 import statistics
 import time
-from pathlib import Path
 from uuid import uuid4
 
 import asyncpg
 import httpx
 import uvloop
 from aiokafka import AIOKafkaConsumer
+from flow import CpuMeter, machine_speed
 from fresh import fresh_infra
 from lean_http import LeanHttp
 from npd_contracts import MemberJoined
@@ -126,52 +125,6 @@ async def published_at(bootstrap: str, org_ids: list[str]) -> dict[str, float]:
     return found
 
 
-def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def postgres_pids() -> list[int]:
-    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _comm(p) in ("postgres", "postmaster")]
-
-
-def _comm(proc: Path) -> str:
-    try:
-        return (proc / "comm").read_text().strip()
-    except OSError:
-        return ""
-
-
-def processes(platform: Platform) -> dict[str, list[int]]:
-    found = {s.name: [s.process.pid] for s in platform.running}
-    kafka = platform.infra.kafka
-    if kafka is not None and kafka.pid is not None:
-        found["kafka broker"] = [kafka.pid]
-    found["postgresql (all backends)"] = postgres_pids()
-    found["load generator (this script)"] = [os.getpid()]
-    return found
-
-
-def cpu_snapshot(groups: dict[str, list[int]]) -> dict[str, int]:
-    snapshot = {}
-    for name, pids in groups.items():
-        total = 0
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                total += cpu_ticks(pid)
-        snapshot[name] = total
-    return snapshot
-
-
-def machine_speed(seconds: float = 1.0) -> float:
-    """Millions of bare Python loop iterations per second on one core: how fast the host lets us run
-    right now. Shared hosts vary by tens of percent within an hour; compare runs with it."""
-    count, deadline = 0, time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        count += 1
-    return count / seconds / 1e6
-
-
 def report(label: str, values_s: list[float]) -> str:
     ms = [v * 1000 for v in values_s]
     return (
@@ -197,13 +150,13 @@ async def measure(platform: Platform, rate: float, seconds: float, warmup: int) 
         # The load generator's own garbage collections would show up as the services' latency.
         gc.collect()
         gc.disable()
-        groups = processes(platform)
-        before = cpu_snapshot(groups)
+        meter = CpuMeter.of_platform(platform, **{"load generator (this script)": os.getpid()})
+        meter.start()
         try:
             started, round_trips, elapsed = await admit_at_rate(lean, admin, org_ids[warmup:], rate)
         finally:
             gc.enable()
-        after = cpu_snapshot(groups)
+        cpu = meter.seconds()
     done = await committed_at(platform.infra.postgres.dsn("notifications"), org_ids[warmup:])
     published = await published_at(platform.infra.bootstrap_servers, list(done))
     missing = len(started) - len(done)
@@ -221,10 +174,9 @@ async def measure(platform: Platform, rate: float, seconds: float, warmup: int) 
           f", p99 x{e2e_p99 / http_p99:.2f}")  # fmt: skip
     print(f"machine speed: {speed_before:.1f} M loop iterations/s on one core before measuring, "
           f"{machine_speed():.1f} after")  # fmt: skip
-    ticks = os.sysconf("SC_CLK_TCK")
     print(f"CPU while measuring ({os.cpu_count()} cores):")
-    for name in groups:
-        share = (after[name] - before[name]) / ticks / elapsed
+    for name, spent in cpu.items():
+        share = spent / elapsed
         print(f"  {name:<30} {share:6.1%} of a core, {share / rate * 1000:5.2f} ms per admission")
     print(f"target p99 < 50 ms at 100/s: {'met' if e2e_p99 < 0.050 and missing == 0 else 'NOT met'}")
 

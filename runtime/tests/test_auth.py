@@ -11,7 +11,6 @@ import pytest
 from fastapi import FastAPI
 from npd_devstack.issuer import DevIssuer
 from npd_runtime.auth import (
-    Authentication,
     Principal,
     PrincipalDep,
     Role,
@@ -19,6 +18,8 @@ from npd_runtime.auth import (
     Unauthenticated,
     _principal,
 )
+from npd_runtime.edge import Edge
+from npd_runtime.metrics import ServiceMetrics
 from npd_runtime.problems import install_problem_handlers
 
 
@@ -103,7 +104,7 @@ def app_verifying_with(verifier: TokenVerifier) -> FastAPI:
     app = FastAPI()
     app.state.token_verifier = verifier
     install_problem_handlers(app)
-    app.add_middleware(Authentication)
+    app.add_middleware(Edge, metrics=ServiceMetrics("auth_tests"), verifier=verifier)
 
     @app.get("/v1/me")
     async def me(principal: PrincipalDep) -> str:

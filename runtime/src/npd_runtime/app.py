@@ -13,10 +13,11 @@ from faststream.specification import AsyncAPI
 from npd_contracts import EventData
 
 from npd_runtime.asyncapi import asyncapi_routes, describe_channels
-from npd_runtime.auth import Authentication, TokenVerifier
+from npd_runtime.auth import TokenVerifier
 from npd_runtime.consumer import Handler
 from npd_runtime.db import create_engine, create_sessions
-from npd_runtime.http import RequestMetrics, operations
+from npd_runtime.edge import Edge
+from npd_runtime.http import operations
 from npd_runtime.kafka import create_broker
 from npd_runtime.logs import configure_logging
 from npd_runtime.messaging import Messaging
@@ -24,7 +25,6 @@ from npd_runtime.metrics import ServiceMetrics
 from npd_runtime.outbox import Publisher
 from npd_runtime.problems import Problems, install_problem_handlers
 from npd_runtime.settings import ServiceSettings
-from npd_runtime.tracing import TraceContext
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +85,12 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.state.sessions = sessions
     app.state.messaging = messaging
     app.state.metrics = metrics
-    app.state.token_verifier = TokenVerifier(
+    verifier = TokenVerifier(
         issuer=settings.oidc_issuer, audience=settings.oidc_audience, jwks_url=settings.oidc_jwks_url
     )
+    app.state.token_verifier = verifier
     install_problem_handlers(app, spec.problems)
-    # Outermost last: trace context, then timing, then authentication of /v1 calls.
-    app.add_middleware(Authentication)
-    app.add_middleware(RequestMetrics, metrics=metrics)
-    app.add_middleware(TraceContext)
+    app.add_middleware(Edge, metrics=metrics, verifier=verifier)  # trace context, latency, authentication
     app.include_router(operations)
     # Never started: it names the servers and channels in the AsyncAPI document.
     broker = describe_channels(create_broker(settings, client_id=spec.name), spec.name, spec.handlers, spec.publishes)

@@ -13,7 +13,7 @@ from uuid import UUID
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.requests import HTTPConnection
 
 from npd_runtime.jwks import KeySet, KeysUnavailable
 from npd_runtime.problems import Forbidden, Problem
@@ -127,8 +127,16 @@ def _principal(claims: dict[str, Any]) -> Principal:
     return Principal(person_id=str(claims["sub"]), roles=roles, org_id=org)
 
 
-# Declared so OpenAPI shows the scheme; errors are ours (auto_error would answer 403 for a missing token).
-_bearer = HTTPBearer(auto_error=False, description="OIDC access token (JWT) from the network's issuer")
+class _DeclaredBearer(HTTPBearer):
+    """The bearer scheme, declared so OpenAPI shows it. It reads nothing: the edge middleware has verified the
+    token before the route runs, and current_principal reads the header itself if it has not."""
+
+    async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials | None:
+        return None
+
+
+# Errors are ours (auto_error would answer 403 for a missing token).
+_bearer = _DeclaredBearer(auto_error=False, description="OIDC access token (JWT) from the network's issuer")
 
 
 async def authenticate(authorization: str | None, verifier: TokenVerifier) -> Principal:
@@ -141,29 +149,7 @@ async def authenticate(authorization: str | None, verifier: TokenVerifier) -> Pr
     return await verifier.verify(token.strip())
 
 
-class Authentication:
-    """ASGI middleware: every call under /v1 is authenticated before anything reads its body, so a caller
-    without a valid token learns nothing but 401 (not, say, that its JSON was malformed)."""
-
-    def __init__(self, app: ASGIApp, prefix: str = "/v1/") -> None:
-        self.app = app
-        self.prefix = prefix
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        try:
-            principal = await authenticate(request.headers.get("authorization"), request.app.state.token_verifier)
-        except Problem as exc:  # Unauthenticated, or IssuerUnavailable
-            await exc.response(request)(scope, receive, send)
-            return
-        scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, receive, send)
-
-
-# The bearer scheme is declared so OpenAPI shows it; the middleware has normally verified the token already.
+# The bearer scheme is declared so OpenAPI shows it; the edge middleware has normally verified the token.
 async def current_principal(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:

@@ -40,7 +40,7 @@ def asyncpg_connect_kwargs(database_url: str) -> dict[str, Any]:
     return dict(kwargs)
 
 
-def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
     """The engine connects as the relay does (asyncpg_connect_kwargs), so every URL form works for both:
     SQLAlchemy's asyncpg dialect alone refuses libpq options such as `sslmode`."""
     connect = asyncpg_connect_kwargs(database_url)
@@ -50,8 +50,10 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
 
     # No pre-ping (a round trip per request); connections are recycled instead, and a dead one fails
     # one request, which the client may retry.
+    # At most 20 connections, as before (10 + 10 overflow), but all kept: overflow connections are closed
+    # when returned, so under load the pool opened and closed several a second (a server process each).
     return create_async_engine(
-        database_url, pool_size=pool_size, max_overflow=10, pool_recycle=300, async_creator=connection
+        database_url, pool_size=pool_size, max_overflow=0, pool_recycle=300, async_creator=connection
     )
 
 

@@ -1,48 +1,15 @@
-"""HTTP plumbing every service mounts: latency metrics, /metrics, /healthz, /readyz, /status."""
+"""HTTP plumbing every service mounts: /metrics, /healthz, /readyz, /status (latency metrics: npd_runtime.edge)."""
 
 import asyncio
-import time
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from npd_runtime.metrics import ServiceMetrics
 
 READY_TIMEOUT_S = 2.0
-
-
-class RequestMetrics:
-    """Plain ASGI middleware (BaseHTTPMiddleware costs a task group per request) timing every request."""
-
-    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_remember(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_remember)
-        finally:
-            route = scope.get("route")
-            # The path template, so /v1/organisations/{id} is one series, not one per id.
-            template = getattr(route, "path", "unmatched")
-            self.metrics.http_request_duration.labels(scope["method"], template, status).observe(
-                time.perf_counter() - started
-            )
 
 
 operations = APIRouter(tags=["operations"])

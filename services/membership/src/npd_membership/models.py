@@ -20,7 +20,8 @@ organisations = Table(
     Column("applied_at", DateTime(timezone=True), nullable=False),
     Column("joined_at", DateTime(timezone=True)),
     Column("left_at", DateTime(timezone=True)),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # onupdate: every UPDATE through SQLAlchemy sets it, so no use case can forget to.
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()),
     # One live application or membership per name: a second one is a client error, not a second org.
     Index(
         "uq_organisations_live_name",

@@ -85,8 +85,8 @@ async def get_organisation(session: AsyncSession, org_id: UUID, *, for_update: b
 
 async def _record(session: AsyncSession, before: Organisation, change: domain.Change) -> Organisation:
     after = change.organisation
-    await ORGANISATIONS.update(session, after, *changed_fields(before, after), updated_at=func.now())
-    await publish(session, *contract_events(change))
+    # The change and its events in one statement (updated_at too: the column's onupdate).
+    await ORGANISATIONS.update(session, after, *changed_fields(before, after), events=contract_events(change))
     return after
 
 

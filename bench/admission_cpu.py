@@ -1,0 +1,102 @@
+"""CPU per admission across every process of the flow: admit over HTTP in membership, MemberJoined through
+its outbox relay to Kafka, the welcome written by notifications. Not a test: it prints figures to compare.
+
+    make bench-cpu                                     # 100 admissions/s, 2,000 measured
+    uv run python bench/admission_cpu.py --rate 200 --admissions 4000
+
+Starts its own Kafka and PostgreSQL (empty) and the two services as separate processes, as `make run`
+does; warms up (the broker's JIT), then admits at a steady rate and counts the CPU time (utime + stime) of
+membership, notifications, the Kafka broker, this PostgreSQL cluster's backends (reaped ones included) and
+the load generator, from the first admission until the last welcome is committed. Baseline in the same
+run: a bare one-route FastAPI app under uvicorn answering the same number of requests at the same rate
+from the same client (its CPU plus the load generator's). The platform's idle CPU is measured meanwhile.
+"""
+
+import argparse
+import asyncio
+import os
+
+import uvloop
+from flow import CpuMeter, admit_path, at_rate, bare_fastapi, create_applications, machine_speed, welcomes_committed
+from fresh import fresh_infra
+from lean_http import LeanHttp
+from npd_devstack.platform import Platform
+
+GOAL_MS = 5.0
+LOAD = "load generator (this script)"
+
+
+def show(title: str, seconds: dict[str, float], n: int, elapsed: float, per: str = "request") -> float:
+    total = sum(seconds.values())
+    print(title)
+    for name, cpu in seconds.items():
+        print(f"  {name:<32} {cpu / elapsed:6.1%} of a core  {cpu / n * 1000:6.2f} ms per {per}")
+    print(f"  {'total':<32} {total / elapsed:6.1%} of a core  {total / n * 1000:6.2f} ms per {per}")
+    return total / n * 1000
+
+
+async def measure(platform: Platform, rate: float, n: int, warmup: int) -> None:
+    admin = platform.infra.issuer.mint("bench-admin", ["network_admin"])
+    headers = {"Authorization": f"Bearer {admin}"}
+    print(f"preparing {warmup + n} applications ...", flush=True)
+    paths = [admit_path(o) for o in await create_applications(platform, warmup + n)]
+    platform_meter = CpuMeter.of_platform(platform, **{LOAD: os.getpid()})
+
+    async with LeanHttp(platform.url("membership")) as client:
+        print(f"warming up: {warmup} admissions at {rate:g}/s ...", flush=True)
+        await at_rate(client, paths[:warmup], headers, rate)
+        await welcomes_committed(platform, warmup)
+
+    print(f"baseline: {n} requests at {rate:g}/s to a bare FastAPI app ...", flush=True)
+    with bare_fastapi() as (url, pid):
+        async with LeanHttp(url) as bare:
+            bare_meter = CpuMeter({"bare FastAPI app (uvicorn)": pid, LOAD: os.getpid()})
+            platform_meter.start()
+            bare_meter.start()
+            bare_elapsed = await at_rate(bare, paths[warmup:], headers, rate)
+            bare_cpu = bare_meter.seconds()
+            idle = platform_meter.seconds()
+
+    # New connections: uvicorn closed the warm-up's, idle for longer than its keep-alive timeout.
+    async with LeanHttp(platform.url("membership")) as client:
+        speed_before = machine_speed()
+        print(f"measuring: {n} admissions at {rate:g}/s ...", flush=True)
+        loop = asyncio.get_running_loop()
+        platform_meter.start()
+        t0 = loop.time()
+        sent_for = await at_rate(client, paths[warmup:], headers, rate)
+        count, _ = await welcomes_committed(platform, warmup + n)
+        elapsed = loop.time() - t0
+        cpu = platform_meter.seconds()
+    missing = warmup + n - count
+
+    print()
+    print(f"offered {rate:g}/s: {n} admissions sent in {sent_for:.1f} s, last welcome after {elapsed:.1f} s; "
+          f"missing: {missing}")  # fmt: skip
+    baseline = show(f"baseline: bare FastAPI app, {n} requests in {bare_elapsed:.1f} s", bare_cpu, n, bare_elapsed)
+    show("  meanwhile, the platform idle (ms per request = idle CPU / the same requests)",
+         {k: v for k, v in idle.items() if k != LOAD}, n, bare_elapsed)  # fmt: skip
+    total = show("admission flow", cpu, n, elapsed, per="admission")
+    print(f"ratio flow / bare FastAPI request: x{total / baseline:.1f}")
+    print(f"machine speed: {speed_before:.1f} M loop iterations/s on one core before measuring, "
+          f"{machine_speed():.1f} after ({os.cpu_count()} cores)")  # fmt: skip
+    print(f"goal: under {GOAL_MS:g} ms of CPU per admission in all: "
+          f"{'met' if total < GOAL_MS and missing == 0 else 'NOT met'} ({total:.2f} ms)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=100.0, help="admissions per second")
+    parser.add_argument("--admissions", type=int, default=2000, help="admissions measured")
+    # The broker's JIT compiles for its first ~20 s: measured before that, Kafka costs half as much again.
+    parser.add_argument("--warmup", type=int, default=2000, help="admissions before measuring (at --rate)")
+    args = parser.parse_args()
+    with (
+        fresh_infra() as infra,
+        Platform(infra, services=("membership", "notifications"), base_port=8201, log_level="WARNING") as platform,
+    ):
+        uvloop.run(measure(platform, args.rate, args.admissions, args.warmup))
+
+
+if __name__ == "__main__":
+    main()
