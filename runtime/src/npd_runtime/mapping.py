@@ -106,7 +106,7 @@ class Entity(Generic[T]):
         """Insert every object in one statement."""
         rows = [self.values(obj) for obj in objs]
         if rows:
-            await session.execute(self._insert, rows[0] if len(rows) == 1 else rows)
+            await session.execute(self._insert, rows)
 
     async def update(
         self, session: AsyncSession, obj: T, *fields: str, events: Sequence[EventData] = (), **extra: Any

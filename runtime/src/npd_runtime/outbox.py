@@ -95,9 +95,7 @@ async def add_events(session: AsyncSession, table: Table, *envelopes: Envelope[E
     """
     if not envelopes:
         return
-    rows = [_row(e) for e in envelopes]
-    # One event (the usual case) as a plain execute: SQLAlchemy's executemany path costs more for one row.
-    await session.execute(_insert_into(table), rows[0] if len(rows) == 1 else rows)
+    await session.execute(_insert_into(table), [_row(e) for e in envelopes])
 
 
 def _row(e: Envelope[EventData]) -> dict[str, Any]:

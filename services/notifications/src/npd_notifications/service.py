@@ -18,12 +18,13 @@ class NotificationNotFound(LookupError):
 
 # created_at and read_at are the database's to set.
 _DELIVERED = [f for f in NOTIFICATIONS.fields if f not in ("created_at", "read_at")]
+_INSERT = notifications.insert()  # built once: SQLAlchemy then finds its compiled form without a cache key
 
 
 async def deliver_to_inbox(session: AsyncSession, delivered: Sequence[Notification]) -> None:
     """Put notifications in their recipients' inboxes, in one statement."""
     if delivered:
-        await session.execute(notifications.insert(), [NOTIFICATIONS.values(n, *_DELIVERED) for n in delivered])
+        await session.execute(_INSERT, [NOTIFICATIONS.values(n, *_DELIVERED) for n in delivered])
 
 
 async def inbox_of(
