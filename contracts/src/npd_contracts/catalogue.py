@@ -1,14 +1,30 @@
 """The event catalogue: every event type the platform publishes, by its CloudEvents type name."""
 
+from npd_contracts import groups, membership, people
 from npd_contracts.base import EventData
-from npd_contracts.membership import MemberJoined, MemberLeft, OrganisationApplied
 
 EVENT_TYPES: dict[str, type[EventData]] = {
     cls.TYPE: cls
     for cls in (
-        OrganisationApplied,
-        MemberJoined,
-        MemberLeft,
+        membership.OrganisationApplied,
+        membership.OrganisationRejected,
+        membership.MemberJoined,
+        membership.OrganisationProfileChanged,
+        membership.MemberSuspended,
+        membership.MemberReinstated,
+        membership.MemberLeft,
+        people.PersonRegistered,
+        people.PersonProfileChanged,
+        people.PersonRoleGranted,
+        people.PersonRoleRevoked,
+        people.PersonLeft,
+        people.PersonErased,
+        people.PersonJoinedGroup,
+        people.PersonGroupRoleChanged,
+        people.PersonLeftGroup,
+        groups.GroupCreated,
+        groups.GroupChanged,
+        groups.GroupArchived,
     )
 }
 

@@ -23,12 +23,14 @@ def dead_letter_topic(topic: str) -> str:
 
 MEMBERSHIP_ORGANISATION = Topic("npd.membership.organisation")
 MEMBERSHIP_PERSON = Topic("npd.membership.person")
+MEMBERSHIP_GROUP = Topic("npd.membership.group")
 EVENTS_MEETING = Topic("npd.events.meeting")
 BENCHMARK_SUBMISSION = Topic("npd.benchmark.submission")
 
 ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_ORGANISATION,
     MEMBERSHIP_PERSON,
+    MEMBERSHIP_GROUP,
     EVENTS_MEETING,
     BENCHMARK_SUBMISSION,
 )
