@@ -52,7 +52,12 @@ async def apply_many(client: httpx.AsyncClient, token: str, n: int) -> list[str]
 
     async def one(i: int) -> str:
         async with sem:
-            body = {"name": f"Bench {uuid4().hex[:12]}", "kind": "municipality", "contact_email": "b@example.nl"}
+            body = {
+                "name": f"Bench {uuid4().hex[:12]}",
+                "kind": "municipality",
+                "contact_name": "Anna de Vries",
+                "contact_email": "b@example.nl",
+            }
             response = await client.post("/v1/organisations", json=body, headers=headers)
             response.raise_for_status()
             return str(response.json()["id"])

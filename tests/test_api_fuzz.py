@@ -58,6 +58,12 @@ OPERATIONS = {
         "GET /v1/organisations",
         "GET /v1/organisations/{org_id}",
         "POST /v1/organisations/{org_id}/admit",
+        "POST /v1/organisations/{org_id}/reject",
+        "POST /v1/organisations/{org_id}/suspend",
+        "POST /v1/organisations/{org_id}/reinstate",
+        "PUT /v1/organisations/{org_id}/profile",
+        "GET /v1/organisations/{org_id}/history",
+        "GET /v1/network/growth",
         "POST /v1/organisations/{org_id}/leave",
     ],
     "notifications": [
@@ -94,7 +100,8 @@ class Finding:
 KNOWN_FINDINGS = [
     Finding(
         "membership", "POST /v1/organisations", "positive_data_acceptance", "admin",
-        {"body": {"name": "Gemeente Test", "kind": "municipality", "contact_email": "contact@gemeente.test"},
+        {"body": {"name": "Gemeente Test", "kind": "municipality", "contact_name": "Test",
+                  "contact_email": "contact@gemeente.test"},
          "media_type": "application/json"},
         "deliberate: contact_email is format email, and an address in a special-use domain (.test) is "
         "refused with 422 'The part after the @-sign is a special-use or reserved name' (the field says so)",

@@ -33,7 +33,12 @@ class Flow:
     admin: Headers
 
     async def apply_and_admit(self) -> str:
-        body = {"name": f"Gemeente {uuid4().hex[:8]}", "kind": "municipality", "contact_email": "c@example.nl"}
+        body = {
+            "name": f"Gemeente {uuid4().hex[:8]}",
+            "kind": "municipality",
+            "contact_name": "Anna de Vries",
+            "contact_email": "c@example.nl",
+        }
         applied = await self.members.post("/v1/organisations", json=body, headers=self.contact)
         assert applied.status_code == 201, applied.text
         org_id: str = applied.json()["id"]
@@ -149,7 +154,12 @@ async def test_without_its_database_a_service_is_not_ready_and_answers_503_not_5
     service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any], token: Callable[..., Headers]
 ) -> None:
     broken = service_settings("membership") | {"database_url": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
-    body = {"name": "Gemeente Nergens", "kind": "municipality", "contact_email": "c@example.nl"}
+    body = {
+        "name": "Gemeente Nergens",
+        "kind": "municipality",
+        "contact_name": "Anna de Vries",
+        "contact_email": "c@example.nl",
+    }
     async with run_app(membership_app(MembershipSettings(**broken))) as client:
         ready = await client.get("/readyz")
         applied = await client.post("/v1/organisations", json=body, headers=token("applicant"))
@@ -165,7 +175,12 @@ async def test_without_kafka_a_service_starts_is_ready_and_keeps_writes_in_its_o
     service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any], token: Callable[..., Headers]
 ) -> None:
     no_broker = service_settings("membership") | {"kafka_bootstrap_servers": "127.0.0.1:1"}
-    body = {"name": f"Gemeente {uuid4().hex[:8]}", "kind": "municipality", "contact_email": "c@example.nl"}
+    body = {
+        "name": f"Gemeente {uuid4().hex[:8]}",
+        "kind": "municipality",
+        "contact_name": "Anna de Vries",
+        "contact_email": "c@example.nl",
+    }
     app = membership_app(MembershipSettings(**no_broker))
     async with run_app(app) as client:
         ready = await client.get("/readyz")

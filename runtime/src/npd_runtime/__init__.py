@@ -4,7 +4,7 @@ from npd_runtime.app import ServiceSpec, create_service_app
 from npd_runtime.auth import Principal, PrincipalDep, Role, require_role
 from npd_runtime.consumer import EventConsumer, Handler, Unprocessable
 from npd_runtime.db import SessionDep
-from npd_runtime.mapping import Entity, Enum, changed_fields
+from npd_runtime.mapping import Entity, Enum, EnumTuple, changed_fields
 from npd_runtime.outbox import UndeclaredEvent, messaging_tables, publish
 from npd_runtime.pagination import Limit, Offset, Page
 from npd_runtime.problems import NOT_FOUND, Conflict, Forbidden, NotFound, Problem, Problems, ProblemType
@@ -16,6 +16,7 @@ __all__ = [
     "Conflict",
     "Entity",
     "Enum",
+    "EnumTuple",
     "EventConsumer",
     "Forbidden",
     "Handler",

@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +51,23 @@ class Enum(TypeDecorator[S]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> S | None:
         return None if value is None else self.enum(value)
+
+
+class EnumTuple(TypeDecorator[tuple[S, ...]]):
+    """An array column of a StrEnum's values: the database keeps text[], Python gets a tuple of members."""
+
+    impl = ARRAY
+    cache_ok = True
+
+    def __init__(self, enum: type[S], length: int) -> None:
+        super().__init__(String(length))
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> list[str] | None:
+        return None if value is None else [self.enum(v).value for v in value]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[S, ...] | None:
+        return None if value is None else tuple(self.enum(v) for v in value)
 
 
 class Entity(Generic[T]):

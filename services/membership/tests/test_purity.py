@@ -1,15 +1,25 @@
 """The domain speaks its own language: no I/O, no event contracts, no framework."""
 
-import npd_membership.domain
+import pytest
 from npd_devstack.purity import foreign_imports
-from npd_membership import api, service
-from npd_membership.api import PROBLEMS
+from npd_membership.groups import domain as groups
+from npd_membership.main import PROBLEMS
+from npd_membership.organisations import api as organisations_api
+from npd_membership.organisations import domain as organisations
+from npd_membership.organisations import service as organisations_service
+from npd_membership.people import api as people_api
+from npd_membership.people import domain as people
+from npd_membership.people import service as people_service
 from npd_runtime.problems import unmapped_errors
 
+DOMAINS = [organisations, people, groups]
 
-def test_the_domain_imports_only_the_standard_library() -> None:
-    assert foreign_imports(npd_membership.domain, allowed={"npd_membership"}) == []
+
+@pytest.mark.parametrize("domain", DOMAINS, ids=lambda m: m.__name__)
+def test_each_domain_imports_only_the_standard_library(domain: object) -> None:
+    assert foreign_imports(domain, allowed={"npd_membership"}) == []  # type: ignore[arg-type]
 
 
 def test_every_error_the_service_can_raise_has_an_http_meaning() -> None:
-    assert unmapped_errors([npd_membership.domain, service, api], PROBLEMS) == []
+    modules = [*DOMAINS, organisations_service, organisations_api, people_service, people_api]
+    assert unmapped_errors(modules, PROBLEMS) == []

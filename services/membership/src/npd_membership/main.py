@@ -1,21 +1,27 @@
 """The membership process: HTTP API and outbox relay (uvicorn --factory npd_membership.main:create_app)."""
 
 from fastapi import FastAPI
-from npd_contracts import MemberJoined, MemberLeft, OrganisationApplied
+from npd_contracts import EVENT_TYPES
 from npd_runtime import ServiceSpec, create_service_app
 
-from npd_membership.api import PROBLEMS, router
 from npd_membership.config import MembershipSettings, get_settings
+from npd_membership.organisations import api as organisations
+from npd_membership.people import api as people
+
+# Membership publishes every membership event of the catalogue (organisation, person and group topics).
+PUBLISHES = [cls for type_name, cls in EVENT_TYPES.items() if type_name.startswith("nl.npd.membership.")]
+PROBLEMS = {**organisations.PROBLEMS, **people.PROBLEMS}
+ROUTERS = [organisations.router, organisations.network]
 
 
 def spec(settings: MembershipSettings) -> ServiceSpec:
     return ServiceSpec(
         name="membership",
         title="NPD membership",
-        description="Organisations of the network: applications, admissions and departures.",
+        description="The network: organisations and their membership, people and their roles, groups.",
         settings=settings,
-        routers=[router],
-        publishes=[OrganisationApplied, MemberJoined, MemberLeft],
+        routers=ROUTERS,
+        publishes=PUBLISHES,
         problems=PROBLEMS,
     )
 

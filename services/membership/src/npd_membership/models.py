@@ -1,12 +1,58 @@
 """Tables owned by the membership service, and the one mapping of each entity onto its table."""
 
-from npd_runtime import Entity, Enum, messaging_tables
-from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Uuid, func, text
+from npd_runtime import Entity, Enum, EnumTuple, messaging_tables
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
 
-from npd_membership.domain import Organisation, OrganisationKind, Status
+from npd_membership.groups.domain import (
+    Group,
+    GroupKind,
+    GroupMembership,
+    GroupRole,
+    GroupStatus,
+    JoinPolicy,
+    MembershipStatus,
+)
+from npd_membership.organisations.domain import (
+    Organisation,
+    OrganisationKind,
+    PolicyDomain,
+    SizeClass,
+    Status,
+    StatusEntry,
+)
+from npd_membership.people.domain import (
+    Invitation,
+    InvitationStatus,
+    Person,
+    PersonStatus,
+    Role,
+    RoleGrant,
+    Visibility,
+)
 
 metadata = MetaData()
 messaging_tables(metadata)
+
+
+def _updated_at() -> Column[object]:
+    # onupdate: every UPDATE through SQLAlchemy sets it, so no use case can forget to.
+    return Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now())
+
 
 organisations = Table(
     "organisations",
@@ -14,22 +60,123 @@ organisations = Table(
     Column("id", Uuid, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("kind", Enum(OrganisationKind, 40), nullable=False),
+    Column("domains", EnumTuple(PolicyDomain, 40), nullable=False, server_default="{}"),
+    Column("size_class", Enum(SizeClass, 20)),
     Column("status", Enum(Status, 20), nullable=False),
     Column("contact_person_id", String(255), nullable=False),
+    Column("contact_name", String(200), nullable=False, server_default=""),
     Column("contact_email", String(320), nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("status_changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("joined_at", DateTime(timezone=True)),
     Column("left_at", DateTime(timezone=True)),
-    # onupdate: every UPDATE through SQLAlchemy sets it, so no use case can forget to.
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()),
+    _updated_at(),
     # One live application or membership per name: a second one is a client error, not a second org.
     Index(
-        "uq_organisations_live_name",
+        "uq_organisations_live_name_v2",
         func.lower(text("name")),
         unique=True,
-        postgresql_where=text("status IN ('applied', 'member')"),
+        postgresql_where=text("status IN ('applied', 'member', 'suspended')"),
     ),
     Index("ix_organisations_status_name", "status", "name"),
 )
 
+organisation_history = Table(
+    "organisation_history",
+    metadata,
+    Column("position", BigInteger, Identity(always=True), primary_key=True),
+    Column("organisation_id", Uuid, ForeignKey("organisations.id"), nullable=False),
+    Column("status", Enum(Status, 20), nullable=False),
+    Column("reason", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by_person_id", String(255)),
+    Index("ix_organisation_history_organisation", "organisation_id", "position"),
+    Index("ix_organisation_history_status_at", "status", "at"),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    Column("organisation_id", Uuid, ForeignKey("organisations.id")),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320)),
+    Column("language", String(8), nullable=False),
+    Column("function_title", String(200)),
+    Column("visibility", Enum(Visibility, 20), nullable=False),
+    Column("status", Enum(PersonStatus, 20), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("left_at", DateTime(timezone=True)),
+    Column("erased_at", DateTime(timezone=True)),
+    _updated_at(),
+    Index("ix_people_organisation_name", "organisation_id", "name", "id"),
+)
+
+person_roles = Table(
+    "person_roles",
+    metadata,
+    Column("person_id", String(255), ForeignKey("people.id"), nullable=False),
+    Column("role", Enum(Role, 20), nullable=False),
+    Column("organisation_id", Uuid),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("granted_by", String(255)),
+    PrimaryKeyConstraint("person_id", "role"),
+    Index("ix_person_roles_organisation_role", "organisation_id", "role"),
+)
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("organisation_id", Uuid, ForeignKey("organisations.id"), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("role", Enum(Role, 20), nullable=False),
+    # The code the invitee presents, kept only as its SHA-256: a database leak does not let anyone in.
+    Column("code_hash", String(64), nullable=False),
+    Column("invited_by", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("status", Enum(InvitationStatus, 20), nullable=False),
+    Column("accepted_by", String(255)),
+    Column("closed_at", DateTime(timezone=True)),
+    Index("ix_invitations_organisation_created", "organisation_id", "created_at"),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", Enum(GroupKind, 20), nullable=False),
+    Column("topic", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("joining", Enum(JoinPolicy, 20), nullable=False),
+    Column("status", Enum(GroupStatus, 20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("archived_at", DateTime(timezone=True)),
+    _updated_at(),
+    Index("uq_groups_active_name", func.lower(text("name")), unique=True, postgresql_where=text("status = 'active'")),
+    Index("ix_groups_status_kind_name", "status", "kind", "name"),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_id", Uuid, ForeignKey("groups.id"), nullable=False),
+    Column("person_id", String(255), ForeignKey("people.id"), nullable=False),
+    Column("role", Enum(GroupRole, 20), nullable=False),
+    Column("status", Enum(MembershipStatus, 20), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("joined_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("group_id", "person_id"),
+    Index("ix_group_members_person", "person_id"),
+)
+
 ORGANISATIONS = Entity(Organisation, organisations)
+ORGANISATION_HISTORY = Entity(StatusEntry, organisation_history)
+PEOPLE = Entity(Person, people)
+PERSON_ROLES = Entity(RoleGrant, person_roles)
+INVITATIONS = Entity(Invitation, invitations)
+GROUPS = Entity(Group, groups)
+GROUP_MEMBERS = Entity(GroupMembership, group_members)

@@ -1,42 +1,27 @@
 """The membership API on a real PostgreSQL and Kafka: what callers may do, and the precise errors they get."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
-import pytest_asyncio
-from npd_membership.config import MembershipSettings
-from npd_membership.main import create_app
 from npd_runtime.outbox import OUTBOX as outbox
 from sqlalchemy import select
 
 Headers = dict[str, str]
+PersonFactory = Callable[..., Awaitable[Headers]]
 
 
-@pytest_asyncio.fixture(scope="module")
-async def app_and_client(
-    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any]
-) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
-    # The relay is off so these tests can read what the outbox holds.
-    app = create_app(MembershipSettings(**service_settings("membership", relay_enabled=False)))
-    async with run_app(app) as client:
-        yield app, client
-
-
-@pytest.fixture
-def client(app_and_client: tuple[Any, httpx.AsyncClient]) -> httpx.AsyncClient:
-    return app_and_client[1]
-
-
-@pytest.fixture
-def admin(token: Callable[..., Headers]) -> Headers:
-    return token("admin-1", "network_admin")
-
-
-def application(name: str | None = None) -> dict[str, str]:
-    return {"name": name or f"Gemeente {uuid4().hex[:8]}", "kind": "municipality", "contact_email": "c@example.nl"}
+def application(name: str | None = None) -> dict[str, Any]:
+    return {
+        "name": name or f"Gemeente {uuid4().hex[:8]}",
+        "kind": "municipality",
+        "domains": ["social_security", "taxes"],
+        "size_class": "1000_to_4999",
+        "contact_name": "Anna de Vries",
+        "contact_email": "c@example.nl",
+    }
 
 
 async def apply(client: httpx.AsyncClient, headers: Headers, name: str | None = None) -> dict[str, Any]:
@@ -90,14 +75,23 @@ async def test_a_second_live_application_under_the_same_name_is_a_conflict(
     assert response.json()["type"] == "urn:npd:problem:duplicate-organisation"
 
 
+def without(field: str) -> dict[str, Any]:
+    body = application()
+    del body[field]
+    return body
+
+
 @pytest.mark.parametrize(
     ("body", "location"),
     [
-        ({"name": 12, "kind": "municipality", "contact_email": "a@b.nl"}, "body.name"),
-        ({"name": "Gemeente X", "kind": "bakery", "contact_email": "a@b.nl"}, "body.kind"),
-        ({"name": "Gemeente X", "kind": "municipality", "contact_email": "not-an-address"}, "body.contact_email"),
-        ({"name": "Gemeente X", "kind": "municipality"}, "body.contact_email"),
-        ({"name": "Gemeente X", "kind": "municipality", "contact_email": "a@b.nl", "extra": 1}, "body.extra"),
+        (application() | {"name": 12}, "body.name"),
+        (application() | {"kind": "bakery"}, "body.kind"),
+        (application() | {"domains": ["justice", "baking"]}, "body.domains.1"),
+        (application() | {"size_class": "huge"}, "body.size_class"),
+        (application() | {"contact_email": "not-an-address"}, "body.contact_email"),
+        (without("contact_email"), "body.contact_email"),
+        (without("contact_name"), "body.contact_name"),
+        (application() | {"extra": 1}, "body.extra"),
     ],
 )
 async def test_an_invalid_application_gets_a_precise_422(
@@ -196,13 +190,13 @@ async def test_only_a_network_admin_admits(client: httpx.AsyncClient, token: Cal
 
 
 async def test_an_org_admin_cannot_end_another_organisations_membership(
-    client: httpx.AsyncClient, token: Callable[..., Headers], admin: Headers
+    client: httpx.AsyncClient, token: Callable[..., Headers], admin: Headers, person: PersonFactory
 ) -> None:
     org = await apply(client, token("applicant-9"))
     await client.post(f"/v1/organisations/{org['id']}/admit", headers=admin)
-    stranger = token("intruder", "org_admin", org_id=str(uuid4()))
+    stranger = await person("intruder", "org_admin", org=uuid4())
     assert (await client.post(f"/v1/organisations/{org['id']}/leave", headers=stranger)).status_code == 403
-    own = token("applicant-9", "org_admin", org_id=org["id"])
+    own = token("applicant-9", "org_admin", org_id=org["id"])  # admission made the contact its admin
     response = await client.post(f"/v1/organisations/{org['id']}/leave", headers=own, json={"reason": "withdrew"})
     assert response.status_code == 200
     assert response.json()["status"] == "left"
@@ -217,8 +211,8 @@ async def test_an_organisation_is_hidden_from_people_who_may_not_read_it(
     assert (await client.get(f"/v1/organisations/{org['id']}", headers=admin)).status_code == 200
 
 
-async def test_listing_is_paginated_and_for_network_admins_only(
-    client: httpx.AsyncClient, token: Callable[..., Headers], admin: Headers
+async def test_listing_is_paginated_and_applications_are_for_network_admins_only(
+    client: httpx.AsyncClient, token: Callable[..., Headers], admin: Headers, person: PersonFactory
 ) -> None:
     for _ in range(3):
         await apply(client, token("applicant-11"))
@@ -226,7 +220,11 @@ async def test_listing_is_paginated_and_for_network_admins_only(
     assert len(page["items"]) == 2
     assert page["total"] >= 3
     assert all(UUID(item["id"]) for item in page["items"])
-    assert (await client.get("/v1/organisations", headers=token("m", "member"))).status_code == 403
+    member = await person("m", "member", org=uuid4())
+    assert (await client.get("/v1/organisations?status=applied", headers=member)).status_code == 403
+    members = (await client.get("/v1/organisations?limit=200", headers=member)).json()["items"]
+    assert members and {o["status"] for o in members} <= {"member", "suspended"}
+    assert {o["contact_email"] for o in members if o["contact_person_id"] != "m"} == {None}
 
 
 async def test_a_limit_out_of_range_is_a_422(client: httpx.AsyncClient, admin: Headers) -> None:
