@@ -106,7 +106,20 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     slug = slugs.get(exc.status_code, "http-error")
     response = problem_response(request, exc.status_code, slug, str(exc.detail), str(exc.detail))
     response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the first route that matched the path; a path with a GET and a PUT route
+        # supports both, and the Allow header must say so (RFC 9110 §15.5.6).
+        response.headers["Allow"] = ", ".join(_methods_of(request))
     return response
+
+
+def _methods_of(request: Request) -> list[str]:
+    path, methods = request.url.path, set()
+    for route in request.app.routes:
+        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and route_methods and regex.match(path):
+            methods |= set(route_methods)
+    return sorted(methods)
 
 
 async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -11,7 +11,7 @@ from npd_membership.people import api as people
 # Membership publishes every membership event of the catalogue (organisation, person and group topics).
 PUBLISHES = [cls for type_name, cls in EVENT_TYPES.items() if type_name.startswith("nl.npd.membership.")]
 PROBLEMS = {**organisations.PROBLEMS, **people.PROBLEMS}
-ROUTERS = [organisations.router, organisations.network]
+ROUTERS = [organisations.router, organisations.network, people.router]
 
 
 def spec(settings: MembershipSettings) -> ServiceSpec:

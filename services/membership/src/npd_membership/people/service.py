@@ -3,17 +3,26 @@ writes its events to the outbox; nothing here commits.
 """
 
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 import npd_contracts as contracts
-from npd_runtime import publish
-from sqlalchemy import delete, select
+from npd_runtime import changed_fields, publish
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from npd_membership.models import PEOPLE, PERSON_ROLES, group_members, people, person_roles
+from npd_membership.groups.domain import GroupLeaveReason
+from npd_membership.models import (
+    PEOPLE,
+    PERSON_ROLES,
+    group_members,
+    invitations,
+    organisations,
+    people,
+    person_roles,
+)
 from npd_membership.people import domain
-from npd_membership.people.domain import Person, Role, RoleEndReason, RoleGrant
+from npd_membership.people.domain import Person, Role, RoleEndReason, RoleGrant, Visibility
 
 
 class PersonNotFound(LookupError):
@@ -26,9 +35,13 @@ class AlreadyRegistered(Exception):
         super().__init__(f"person {person_id!r} is already in the network")
 
 
-class HasAnotherOrganisation(Exception):
-    def __init__(self, person_id: str) -> None:
-        super().__init__(f"person {person_id!r} belongs to another organisation")
+class LastNetworkAdmin(Exception):
+    def __init__(self) -> None:
+        super().__init__("the network's last network admin cannot lose the role; grant it to someone else first")
+
+
+# What an erased address becomes: a syntactically valid address that delivers nowhere (RFC 2606).
+ERASED_EMAIL = "erased@erased.invalid"
 
 
 def _now() -> datetime:
@@ -92,7 +105,7 @@ async def grants_of(session: AsyncSession, person_id: str) -> tuple[RoleGrant, .
     return tuple(await PERSON_ROLES.all(session, stmt))
 
 
-async def _store_registration(session: AsyncSession, change: domain.Registered) -> Person:
+async def store_registration(session: AsyncSession, change: domain.Registered) -> Person:
     await PEOPLE.insert(session, [change.person])
     await PERSON_ROLES.insert(session, change.grants)
     await publish(session, *contract_events(change))
@@ -127,7 +140,7 @@ async def register_contact(session: AsyncSession, org: AdmittedOrganisation, *, 
         granted_by=by,
         now=_now(),
     )
-    return await _store_registration(session, change)
+    return await store_registration(session, change)
 
 
 async def end_organisation(session: AsyncSession, org_id: UUID, at: datetime) -> None:
@@ -158,3 +171,116 @@ async def end_organisation(session: AsyncSession, org_id: UUID, at: datetime) ->
     # Pending requests to join groups end quietly: they were never memberships.
     await session.execute(delete(group_members).where(group_members.c.person_id.in_(members)))
     await publish(session, *sorted(events, key=lambda e: e.subject))
+
+
+async def _end_groups(session: AsyncSession, person_id: str, reason: GroupLeaveReason, at: datetime) -> list[Any]:
+    """The person leaves every group (events for memberships; requests end quietly)."""
+    left = await session.execute(
+        delete(group_members)
+        .where(group_members.c.person_id == person_id)
+        .returning(group_members.c.group_id, group_members.c.status)
+    )
+    return [
+        contracts.PersonLeftGroup(
+            person_id=person_id, group_id=group_id, reason=contracts.GroupLeaveReason(reason), left_at=at
+        )
+        for group_id, status in left
+        if status == "active"
+    ]
+
+
+async def _end_roles(session: AsyncSession, person_id: str, reason: RoleEndReason, at: datetime) -> list[Any]:
+    ended = await session.execute(
+        delete(person_roles)
+        .where(person_roles.c.person_id == person_id)
+        .returning(*[person_roles.c[name] for name in PERSON_ROLES.fields])
+    )
+    return [_revoked(PERSON_ROLES.load(row), reason, at) for row in ended]
+
+
+async def leave_network(session: AsyncSession, person_id: str) -> Person:
+    """The person leaves: their roles and groups end first (each with its event), then PersonLeft."""
+    person = await get_person(session, person_id, for_update=True)
+    change = domain.leave(person, _now())
+    at = change.person.left_at
+    assert at is not None
+    ended = await _end_roles(session, person_id, RoleEndReason.PERSON_LEFT, at)
+    ended += await _end_groups(session, person_id, GroupLeaveReason.PERSON_LEFT, at)
+    await publish(session, *ended)
+    await PEOPLE.update(session, change.person, "status", "left_at", events=contract_events(change))
+    return change.person
+
+
+async def erase(session: AsyncSession, person_id: str) -> Person:
+    """GDPR erasure: roles and groups end, personal data goes from the person, from invitations that named
+    them and from organisations they applied for; PersonErased tells every other service to do the same."""
+    person = await get_person(session, person_id, for_update=True)
+    change = domain.erase(person, _now())
+    at = change.person.erased_at
+    assert at is not None
+    ended = await _end_roles(session, person_id, RoleEndReason.ERASED, at)
+    ended += await _end_groups(session, person_id, GroupLeaveReason.ERASED, at)
+    await publish(session, *ended)
+    fields = ("name", "email", "function_title", "visibility", "status", "left_at", "erased_at")
+    await PEOPLE.update(session, change.person, *fields, events=contract_events(change))
+    await session.execute(
+        update(invitations)
+        .where(invitations.c.accepted_by == person_id)
+        .values(email=ERASED_EMAIL, name=domain.ERASED_NAME)
+    )
+    await session.execute(
+        update(organisations)
+        .where(organisations.c.contact_person_id == person_id)
+        .values(contact_name=domain.ERASED_NAME, contact_email=ERASED_EMAIL)
+    )
+    return change.person
+
+
+async def change_profile(
+    session: AsyncSession,
+    person_id: str,
+    *,
+    name: str,
+    language: str,
+    function_title: str | None,
+    visibility: Visibility,
+) -> Person:
+    person = await get_person(session, person_id, for_update=True)
+    change = domain.change_profile(
+        person, name=name, language=language, function_title=function_title, visibility=visibility
+    )
+    if change is None:
+        return person
+    after = change.person
+    # Only the name and language travel in events; a new function title or visibility stays here.
+    announced = (after.name, after.language) != (person.name, person.language)
+    fields = changed_fields(person, after)
+    await PEOPLE.update(session, after, *fields, events=contract_events(change) if announced else ())
+    return after
+
+
+async def _count_network_admins(session: AsyncSession) -> int:
+    stmt = select(func.count()).select_from(person_roles).where(person_roles.c.role == Role.NETWORK_ADMIN)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def grant_role(session: AsyncSession, person_id: str, role: Role, *, by: str) -> tuple[RoleGrant, ...]:
+    person = await get_person(session, person_id, for_update=True)
+    held = await grants_of(session, person_id)
+    change = domain.grant(person, frozenset(g.role for g in held), role, by, _now())
+    await PERSON_ROLES.insert(session, [change.grant])
+    await publish(session, *contract_events(change))
+    return (*held, change.grant)
+
+
+async def revoke_role(session: AsyncSession, person_id: str, role: Role) -> tuple[RoleGrant, ...]:
+    await get_person(session, person_id, for_update=True)
+    held = await grants_of(session, person_id)
+    change = domain.revoke(held, role, RoleEndReason.REVOKED, _now())
+    if role is Role.NETWORK_ADMIN and await _count_network_admins(session) <= 1:
+        raise LastNetworkAdmin()
+    await session.execute(
+        delete(person_roles).where(person_roles.c.person_id == person_id, person_roles.c.role == role)
+    )
+    await publish(session, *contract_events(change))
+    return tuple(g for g in held if g.role is not role)
