@@ -9,7 +9,7 @@ UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
 .PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer \
-	bench-kafka-hop token migrate dlq clean
+	bench-kafka-hop token migrate dlq demo clean
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and the four services; restarts a service that exits (Ctrl-C stops all)"
@@ -19,6 +19,7 @@ help:
 	@echo "make migrate [SERVICE=membership]   alembic upgrade head on the local cluster (or <SERVICE>_DATABASE_URL)"
 	@echo "make dlq ARGS=\"list npd.membership.organisation\"   dead letters: list or replay (ARGS=--help)"
 	@echo "make infra   only Kafka and PostgreSQL, printing their settings (Ctrl-C stops both)"
+	@echo "make demo    fill the running platform (make run) with the demo network; running it again adds nothing"
 	@echo "make bench   end-to-end latency benchmark of the admission flow (also bench-memory, bench-kafka-hop)"
 	@echo "make bench-cpu         CPU per admission in every process of the flow (goal < 5 ms)"
 	@echo "make bench-throughput  saturation throughput of the admission flow (goal 400/s)"
@@ -70,6 +71,9 @@ bench-memory: setup
 
 bench-kafka-hop: setup
 	$(RUN) python bench/kafka_hop.py
+
+demo: setup
+	@$(RUN) npd-dev seed
 
 token: setup
 	@if [ -z "$(SUB)" ] || [ -z "$(ROLE)" ]; then \

@@ -136,6 +136,23 @@ def token(args: argparse.Namespace) -> int:
     return 0
 
 
+def seed(args: argparse.Namespace) -> int:
+    """Fill the running platform with the demo network (through its APIs); running it again adds nothing."""
+    from npd_devstack.demo import SeedFailed
+    from npd_devstack.demo import seed as fill
+
+    issuer = DevIssuer(cache_dir() / "dev-issuer")
+    print(f"# seeding the demo network into membership at {args.membership}", file=sys.stderr)
+    try:
+        created = asyncio.run(fill(args.membership, issuer))
+    except SeedFailed as failure:
+        print(f"seed failed: {failure}", file=sys.stderr)
+        return 1
+    made = ", ".join(f"{n} {what}" for what, n in created.items())
+    print(f"# done: created {made} (0 everywhere means it was all there already)", file=sys.stderr)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="npd-dev", description="Local NPD Platform infrastructure")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +171,10 @@ def _parser() -> argparse.ArgumentParser:
         "services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICE_DATABASES)}; default all"
     )
     migrating.set_defaults(func=migrate)
+
+    seeding = commands.add_parser("seed", help="fill the running platform with the demo network (idempotent)")
+    seeding.add_argument("--membership", default="http://127.0.0.1:8001", help="membership's base URL")
+    seeding.set_defaults(func=seed)
 
     running = commands.add_parser("run", help="run the whole platform, restarting services that exit, until Ctrl-C")
     running.set_defaults(func=run)

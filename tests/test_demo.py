@@ -1,0 +1,38 @@
+"""`make demo` fills membership with the demo network through its API, and a second run adds nothing."""
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from npd_devstack.demo import seed
+from npd_devstack.demo_data import organisations
+from npd_devstack.issuer import DevIssuer
+from npd_membership.config import MembershipSettings
+from npd_membership.main import create_app
+
+PEOPLE = 1  # per organisation: the whole cast (about 3,000) is for `make demo`, not for every test run
+
+
+async def test_the_demo_network_is_seeded_through_the_api_and_seeding_again_adds_nothing(
+    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any], dev_issuer: DevIssuer
+) -> None:
+    settings = MembershipSettings(**service_settings("membership", relay_enabled=False))
+    app = create_app(settings)
+    async with run_app(app):
+        transport = httpx.ASGITransport(app=app)
+        first = await seed("http://membership", dev_issuer, transport=transport, people_per_org=PEOPLE)
+        again = await seed("http://membership", dev_issuer, transport=transport, people_per_org=PEOPLE)
+        admin = {"Authorization": f"Bearer {dev_issuer.mint('admin', ['network_admin'])}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://membership") as client:
+            members = (await client.get("/v1/organisations?status=member&limit=1", headers=admin)).json()["total"]
+            waiting = (await client.get("/v1/organisations?status=applied&limit=200", headers=admin)).json()
+            board = await client.get(
+                "/v1/me", headers={"Authorization": f"Bearer {dev_issuer.mint('demo-gemeente-utrecht-0', [])}"}
+            )
+    expected = len(organisations())
+    assert first["organisations"] == expected
+    assert first["people"] == PEOPLE * (expected - 2)  # two organisations stay applications
+    assert set(again.values()) == {0}
+    assert members >= expected - 2
+    assert {"Gemeente Assen", "Gemeente Veenendaal"} <= {o["name"] for o in waiting["items"]}
+    assert {r["role"] for r in board.json()["roles"]} == {"board_member", "member"}
