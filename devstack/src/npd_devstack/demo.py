@@ -1,6 +1,6 @@
 """`npd-dev seed` (`make demo`): fill a running platform with a living network, through the services' own APIs.
 
-83 organisations of every kind, their admins, board members, advisers and members (about 3,000 people, with
+83 organisations of every kind, their admins, board members, advisers and members (about 2,400 people, with
 functions and directory visibility), the network's 21 working groups, 26 expert communities, programme
 teams and the board. Everything is found again by name or subject, so a second run adds nothing.
 """
