@@ -197,7 +197,11 @@ async def join_group(session: AsyncSession, group_id: UUID, person_id: str) -> G
     group = await get_group(session, group_id, for_update=True)
     existing = await membership_of(session, group_id, person_id)
     change = domain.join(group, existing, person_id, _now())
-    await _require_eligible(session, person_id)
+    try:
+        await _require_eligible(session, person_id)
+    except people.PersonNotFound:
+        # The caller is asking for themselves: not being in the network is a refusal, not a missing resource.
+        raise NotEligible(person_id, "they are not in the network") from None
     await GROUP_MEMBERS.insert(session, [change.membership])
     await publish(session, *contract_events(change))
     return change.membership
