@@ -65,6 +65,16 @@ OPERATIONS = {
         "GET /v1/organisations/{org_id}/history",
         "GET /v1/network/growth",
         "POST /v1/organisations/{org_id}/leave",
+        "POST /v1/groups",
+        "GET /v1/groups",
+        "GET /v1/groups/{group_id}",
+        "PUT /v1/groups/{group_id}",
+        "POST /v1/groups/{group_id}/archive",
+        "POST /v1/groups/{group_id}/members",
+        "GET /v1/groups/{group_id}/members",
+        "POST /v1/groups/{group_id}/members/{person_id}/approve",
+        "PUT /v1/groups/{group_id}/members/{person_id}/role",
+        "DELETE /v1/groups/{group_id}/members/{person_id}",
     ],
     "notifications": [
         "GET /healthz",
@@ -114,6 +124,20 @@ KNOWN_FINDINGS = [
     Finding(
         "membership", "GET /v1/organisations", "allow_header_conformance", "admin", {"method": "OPTIONS"},
         "Starlette answers OPTIONS on a path with GET and POST routes with the first route's 'Allow: POST'",
+    ),
+    *(
+        Finding("membership", operation, "allow_header_conformance", "admin", {"method": "OPTIONS", **path},
+                "Starlette answers OPTIONS on a path with two routes with the first route's method alone in Allow")
+        for operation, path in [
+            ("POST /v1/groups", {}),
+            ("GET /v1/groups", {}),
+            ("GET /v1/groups/{group_id}", {"path_parameters": {"group_id": "7f0c6f9e-4d7a-4bd5-9a59-6f5b7c1f2d10"}}),
+            ("PUT /v1/groups/{group_id}", {"path_parameters": {"group_id": "7f0c6f9e-4d7a-4bd5-9a59-6f5b7c1f2d10"}}),
+            ("POST /v1/groups/{group_id}/members",
+             {"path_parameters": {"group_id": "7f0c6f9e-4d7a-4bd5-9a59-6f5b7c1f2d10"}}),
+            ("GET /v1/groups/{group_id}/members",
+             {"path_parameters": {"group_id": "7f0c6f9e-4d7a-4bd5-9a59-6f5b7c1f2d10"}}),
+        ]
     ),
 ]  # fmt: skip
 
