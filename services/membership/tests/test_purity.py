@@ -2,7 +2,10 @@
 
 import pytest
 from npd_devstack.purity import foreign_imports
+from npd_membership.groups import api as groups_api
 from npd_membership.groups import domain as groups
+from npd_membership.groups import queries as groups_queries
+from npd_membership.groups import service as groups_service
 from npd_membership.main import PROBLEMS
 from npd_membership.organisations import api as organisations_api
 from npd_membership.organisations import domain as organisations
@@ -22,4 +25,5 @@ def test_each_domain_imports_only_the_standard_library(domain: object) -> None:
 
 def test_every_error_the_service_can_raise_has_an_http_meaning() -> None:
     modules = [*DOMAINS, organisations_service, organisations_api, people_service, people_api]
+    modules += [groups_service, groups_queries, groups_api]
     assert unmapped_errors(modules, PROBLEMS) == []
