@@ -15,7 +15,7 @@ help:
 	@echo "make run     start Kafka, PostgreSQL and the four services; restarts a service that exits (Ctrl-C stops all)"
 	@echo "make test    lint, type-check, schema check, manifest check and every test (real Kafka and PostgreSQL)"
 	@echo ""
-	@echo "make token SUB=alice ROLE=member [ORG=<org id>] [TTL=3600]   print a dev access token (ROLE=\"a b\" for two)"
+	@echo "make token SUB=alice [TTL=3600]   print a dev access token (identity only; SUB=admin is a network admin)"
 	@echo "make migrate [SERVICE=membership]   alembic upgrade head on the local cluster (or <SERVICE>_DATABASE_URL)"
 	@echo "make dlq ARGS=\"list npd.membership.organisation\"   dead letters: list or replay (ARGS=--help)"
 	@echo "make infra   only Kafka and PostgreSQL, printing their settings (Ctrl-C stops both)"
@@ -76,12 +76,11 @@ demo: setup
 	@$(RUN) npd-dev seed
 
 token: setup
-	@if [ -z "$(SUB)" ] || [ -z "$(ROLE)" ]; then \
-		echo 'usage: make token SUB=alice ROLE=member [ORG=<org id>] [TTL=3600]; ROLE="member org_admin" for two' >&2; \
+	@if [ -z "$(SUB)" ]; then \
+		echo 'usage: make token SUB=alice [TTL=3600]; roles are membership'"'"'s (make run makes SUB=admin a network admin)' >&2; \
 		exit 2; \
 	fi
-	@$(RUN) npd-dev token --sub '$(SUB)' $(foreach role,$(ROLE),--role '$(role)') \
-		$(if $(ORG),--org '$(ORG)') $(if $(TTL),--ttl '$(TTL)')
+	@$(RUN) npd-dev token --sub '$(SUB)' $(if $(TTL),--ttl '$(TTL)')
 
 migrate: setup
 	@$(RUN) npd-dev migrate $(SERVICE)

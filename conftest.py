@@ -78,6 +78,8 @@ def service_settings(
             "oidc_audience": dev_issuer.audience,
             "oidc_jwks_url": dev_issuer.jwks_url,
             "log_level": "WARNING",
+            # Tests change roles and read them back at once; the per-process cache has its own test.
+            "access_cache_ttl_s": 0,
             **overrides,
         }
 

@@ -6,7 +6,9 @@ every operation in it, sends the schema's examples, its boundary and edge values
 and generated requests, valid and invalid; every response must pass every built-in check (no 5xx;
 status code, content type, headers and body as documented; invalid input rejected, valid input
 accepted; auth not ignored; 405 with a correct Allow header) and be RFC 9457 problem details when it
-is an error. As a network admin, and again with no or a bad token: then every /v1 call must be a 401.
+is an error. As a network admin (membership makes `fuzz-admin` one at start-up, and notifications learns
+it from membership's events before fuzzing starts), and again with no or a bad token: then every /v1 call
+must be a 401.
 
 Operations are listed here, one test each, so that a finding is marked on exactly its operation and
 check; `test_every_documented_operation_is_fuzzed` fails when the live document has one this file
@@ -16,6 +18,7 @@ builder that loader uses (examples, coverage and fuzzing phases).
 """
 
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +42,7 @@ from schemathesis.schemas import APIOperation
 Headers = dict[str, str]
 
 SERVICES = ("membership", "notifications")
+ADMIN = "fuzz-admin"
 ENV_NAMES = {
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
     "oidc_issuer": "OIDC_ISSUER",
@@ -155,19 +159,31 @@ def process_env(service: str, values: dict[str, Any]) -> dict[str, str]:
     """The service's environment: the test infrastructure's settings over whatever this shell has."""
     env = dict(os.environ)
     for key, value in values.items():
-        env[f"{service.upper()}_DATABASE_URL" if key == "database_url" else ENV_NAMES[key]] = str(value)
+        env[ENV_NAMES.get(key, f"{service.upper()}_{key.upper()}")] = str(value)
+    if service == "membership":
+        env["MEMBERSHIP_NETWORK_ADMINS"] = ADMIN
     return env
 
 
+def wait_until_notifications_knows_the_admin(url: str, admin: Headers, timeout_s: float = 60) -> None:
+    """Its roles travel from membership through Kafka into notifications' read model."""
+    deadline = time.monotonic() + timeout_s
+    while requests.get(f"{url}/v1/inbox", headers=admin, timeout=5).status_code != 200:
+        assert time.monotonic() < deadline, f"notifications did not learn that {ADMIN} is a network admin"
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
-def service_urls(service_settings: Callable[..., dict[str, Any]]) -> Iterator[dict[str, str]]:
+def service_urls(service_settings: Callable[..., dict[str, Any]], admin: Headers) -> Iterator[dict[str, str]]:
     running: list[RunningService] = []
     try:
         for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):
             running.append(start_service(service, port, process_env(service, service_settings(service))))
         for process in running:
-            wait_ready(process)
-        yield {process.name: process.url for process in running}
+            wait_ready(process)  # membership is ready once its network admin is in place
+        urls = {process.name: process.url for process in running}
+        wait_until_notifications_knows_the_admin(urls["notifications"], admin)
+        yield urls
     finally:
         stop_services(running)
 
@@ -180,7 +196,7 @@ def http() -> Iterator[requests.Session]:
 
 @pytest.fixture(scope="module")
 def admin(token: Callable[..., Headers]) -> Headers:
-    return token("fuzz-admin", "network_admin")
+    return token(ADMIN)
 
 
 def load_operation(base_url: str, label: str, headers: Headers) -> APIOperation:

@@ -13,12 +13,13 @@ def test_the_token_command_prints_a_token_of_the_cached_issuer(
 ) -> None:
     monkeypatch.setenv("NPD_CACHE_DIR", str(tmp_path))
 
-    assert main(["token", "--sub", "u-7", "--role", "member", "--org", "org-1", "--ttl", "60"]) == 0
+    assert main(["token", "--sub", "u-7", "--ttl", "60"]) == 0
 
     issuer = DevIssuer(tmp_path / "dev-issuer")
     token = capsys.readouterr().out.strip()
     claims = jwt.decode(token, issuer._key.public_key(), algorithms=["RS256"], audience=issuer.audience)
-    assert (claims["sub"], claims["roles"], claims["org_id"]) == ("u-7", ["member"], "org-1")
+    assert claims["sub"] == "u-7"
+    assert "roles" not in claims and "org_id" not in claims  # identity only: roles are membership's
     assert claims["exp"] - claims["iat"] == 60
 
 

@@ -5,7 +5,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from npd_devstack.issuer import DevIssuer
-from npd_runtime.auth import PrincipalDep, TokenVerifier
+from npd_runtime.auth import IdentityDep, TokenVerifier
 from npd_runtime.edge import Edge
 from npd_runtime.metrics import ServiceMetrics
 from npd_runtime.problems import install_problem_handlers
@@ -28,8 +28,8 @@ def client(dev_issuer: DevIssuer, metrics: ServiceMetrics) -> httpx.AsyncClient:
     app.add_middleware(Edge, metrics=metrics, verifier=verifier)
 
     @app.get("/v1/things/{thing}")
-    async def thing(thing: str, principal: PrincipalDep) -> dict[str, str | None]:
-        return {"person": principal.person_id, "trace": current_traceparent.get()}
+    async def thing(thing: str, identity: IdentityDep) -> dict[str, str | None]:
+        return {"person": identity.person_id, "trace": current_traceparent.get()}
 
     @app.get("/open")
     async def open_route() -> dict[str, str | None]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from npd_devstack.cache import cache_dir
-from npd_devstack.issuer import ROLES, DevIssuer
+from npd_devstack.issuer import DevIssuer
 from npd_devstack.postgres import PostgresCluster
 from npd_devstack.stack import POSTGRES_PORT, SERVICE_DATABASES, Infra
 
@@ -131,8 +131,9 @@ def migrate(args: argparse.Namespace) -> int:
 
 
 def token(args: argparse.Namespace) -> int:
+    """A token proves identity only: what its subject may do is membership's to say."""
     issuer = DevIssuer(cache_dir() / "dev-issuer")
-    print(issuer.mint(args.sub, args.role, org_id=args.org, ttl_s=args.ttl))
+    print(issuer.mint(args.sub, ttl_s=args.ttl))
     return 0
 
 
@@ -159,10 +160,8 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("infra", help="run Kafka and PostgreSQL until Ctrl-C").set_defaults(func=infra)
 
-    minting = commands.add_parser("token", help="print a dev access token")
-    minting.add_argument("--sub", required=True, help="subject (user id)")
-    minting.add_argument("--role", required=True, action="append", choices=sorted(ROLES))
-    minting.add_argument("--org", default=None, help="organisation id claim")
+    minting = commands.add_parser("token", help="print a dev access token (identity only; roles are membership's)")
+    minting.add_argument("--sub", required=True, help="subject (user id); 'admin' is a network admin under run")
     minting.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     minting.set_defaults(func=token)
 

@@ -133,7 +133,7 @@ class Seeder:
             progress.step()
 
         await _bounded([functools.partial(one, o, i, n) for o, i, n in todo])
-        return joined
+        return sorted(joined)  # in a fixed order, whatever order the calls finished in: groups follow from it
 
     async def groups(self, people: list[tuple[str, str]]) -> None:
         """The network's groups, each chaired by one of its people, and who takes part in which."""
@@ -193,20 +193,35 @@ async def _bounded(jobs: list[Callable[[], Awaitable[None]]]) -> None:
     await asyncio.gather(*(run(job) for job in jobs))
 
 
+async def _ready(http: httpx.AsyncClient, membership: str, wait_s: float) -> None:
+    """Wait for membership to be ready (its network admins in place), as right after `make run`."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            ready = await http.get("/readyz")
+            if ready.status_code == 200:
+                return
+            why = f"answers {ready.status_code}: {ready.text[:200]}"
+        except httpx.TransportError as error:
+            why = f"cannot be reached ({error})"
+        if time.monotonic() > deadline:
+            raise SeedFailed(f"membership at {membership} {why}; is the platform up (`make run`)?")
+        await asyncio.sleep(0.5)
+
+
 async def seed(
     membership: str,
     issuer: DevIssuer,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     people_per_org: int | None = None,
+    wait_s: float = 60.0,
 ) -> dict[str, int]:
     """What it created, by kind. `people_per_org` makes a smaller network (tests); `transport` talks to an
     app in the same process instead of over the network."""
     seeder = Seeder(membership, issuer, transport, people_per_org)
     try:
-        ready = await seeder.http.get("/readyz")
-        if ready.status_code != 200:
-            raise SeedFailed(f"membership at {membership} is not ready ({ready.status_code}); is `make run` up?")
+        await _ready(seeder.http, membership, wait_s)
         orgs = await seeder.organisations()
         people = await seeder.people(orgs)
         await seeder.groups(people)

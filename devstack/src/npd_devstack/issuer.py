@@ -6,6 +6,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ from npd_devstack.cache import file_lock
 
 ISSUER = "http://npd-dev-issuer.local"
 AUDIENCE = "npd-platform"
-ROLES = frozenset({"network_admin", "org_admin", "member"})
+# Services ignore role claims (membership owns roles: docs/decisions.md 25); minting them remains so tests can
+# show that a token claiming a role gains nothing by it.
+ROLES = frozenset({"network_admin", "org_admin", "board_member", "adviser", "member"})
 
 
 def _thumbprint(public_jwk: dict[str, Any]) -> str:
@@ -56,12 +59,13 @@ class DevIssuer:
     def mint(
         self,
         sub: str,
-        roles: list[str],
+        roles: Sequence[str] = (),
         org_id: str | None = None,
         ttl_s: int = 3600,
         **extra: Any,
     ) -> str:
-        """An RS256 access token; `extra` claims go in last so tests can forge an expired or foreign one."""
+        """An RS256 access token naming `sub`; `extra` claims go in last so tests can forge an expired or foreign
+        one. `roles` and `org_id` become claims only when given: services ignore them."""
         unknown = set(roles) - ROLES
         if unknown:
             raise ValueError(f"unknown roles {sorted(unknown)}; expected some of {sorted(ROLES)}")
@@ -73,8 +77,9 @@ class DevIssuer:
             "iat": now,
             "exp": now + ttl_s,
             "jti": str(uuid.uuid4()),
-            "roles": list(roles),
         }
+        if roles:
+            claims["roles"] = list(roles)
         if org_id is not None:
             claims["org_id"] = org_id
         claims.update(extra)

@@ -22,6 +22,9 @@ from npd_devstack.supervisor import Backoff, Child, Supervisor, stop_children
 REPO = Path(__file__).resolve().parents[3]
 SERVICES = ("membership", "events", "benchmark", "notifications")
 BASE_PORT = 8001
+# Membership makes these subjects network admins at start-up: `admin` for people trying the platform,
+# `bench-admin` for bench/. Roles live in membership, so a token alone makes nobody an admin.
+NETWORK_ADMINS = "admin,bench-admin"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ def service_env(infra: Infra, base: dict[str, str]) -> dict[str, str]:
         "OIDC_ISSUER": infra.issuer.issuer,
         "OIDC_AUDIENCE": infra.issuer.audience,
         "OIDC_JWKS_URL": infra.issuer.jwks_url,
+        "MEMBERSHIP_NETWORK_ADMINS": NETWORK_ADMINS,
     }
     offered |= {f"{name.upper()}_DATABASE_URL": url for name, url in infra.database_urls.items()}
     return offered | base
@@ -164,7 +168,7 @@ def describe(platform: Platform) -> str:
     lines += [
         "",
         f"  Kafka {platform.infra.bootstrap_servers}   PostgreSQL {platform.infra.postgres.url('membership')}",
-        "  Token: make token SUB=you ROLE=network_admin",
+        "  Tokens: make token SUB=admin (a network admin), make token SUB=you (anyone else)",
         "",
         f"A service that exits is restarted after {backoff.first_s:g} s, doubling to {backoff.max_s:g} s.",
         "Ctrl-C stops everything.",

@@ -1,7 +1,19 @@
 """The NPD service runtime: what every service is built from. Services import these names from here."""
 
+from npd_runtime.access import access_of, access_tables, load_access
 from npd_runtime.app import ServiceSpec, create_service_app
-from npd_runtime.auth import Principal, PrincipalDep, Role, require_role
+from npd_runtime.auth import (
+    Access,
+    AccessSource,
+    GroupRole,
+    Identity,
+    IdentityDep,
+    Principal,
+    PrincipalDep,
+    Role,
+    require_network,
+    require_role,
+)
 from npd_runtime.consumer import EventConsumer, Handler, Unprocessable
 from npd_runtime.db import SessionDep
 from npd_runtime.mapping import Entity, Enum, EnumTuple, changed_fields
@@ -13,13 +25,18 @@ from npd_runtime.validation import Text
 
 __all__ = [
     "NOT_FOUND",
+    "Access",
+    "AccessSource",
     "Conflict",
     "Entity",
     "Enum",
     "EnumTuple",
     "EventConsumer",
     "Forbidden",
+    "GroupRole",
     "Handler",
+    "Identity",
+    "IdentityDep",
     "Limit",
     "NotFound",
     "Offset",
@@ -36,9 +53,13 @@ __all__ = [
     "Text",
     "UndeclaredEvent",
     "Unprocessable",
+    "access_of",
+    "access_tables",
     "changed_fields",
     "create_service_app",
+    "load_access",
     "messaging_tables",
     "publish",
+    "require_network",
     "require_role",
 ]

@@ -1,18 +1,22 @@
-"""OIDC bearer tokens: a JWT signed by the issuer, verified against its JWKS (https:// or, locally, file://).
+"""Who calls and what they may do.
 
-Claims used: `sub` (the person), `roles` (network_admin, org_admin, member) and `org_id` (the
-organisation an org_admin or member belongs to).
+A bearer token (OIDC JWT, verified against the issuer's JWKS, https:// or locally file://) proves identity
+only: its `sub` names the person. What that person may do comes from membership's data, through the
+service's access source (`npd_runtime.access`), so a revoked role takes effect within seconds rather than
+at the token's expiry. A token's `roles` and `org_id` claims are ignored (docs/decisions.md 32).
 """
 
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
 from npd_runtime.jwks import KeySet, KeysUnavailable
@@ -25,18 +29,51 @@ _CACHE_SIZE = 4096
 
 
 class Role(StrEnum):
+    """The network's roles (membership owns them); all but network_admin hold within one organisation."""
+
     NETWORK_ADMIN = "network_admin"
     ORG_ADMIN = "org_admin"
+    BOARD_MEMBER = "board_member"
+    ADVISER = "adviser"
+    MEMBER = "member"
+
+
+class GroupRole(StrEnum):
+    CHAIR = "chair"
     MEMBER = "member"
 
 
 @dataclass(frozen=True)
-class Principal:
-    """Who is calling, as the token says."""
+class Identity:
+    """Who is calling, as the token proves: nothing more."""
 
     person_id: str
-    roles: frozenset[Role]
-    org_id: UUID | None
+
+
+@dataclass(frozen=True)
+class Access:
+    """What membership's data says a person may do: their organisation, roles and groups.
+
+    A person the data does not know has no organisation, roles or groups.
+    """
+
+    org_id: UUID | None = None
+    roles: frozenset[Role] = frozenset()
+    groups: Mapping[UUID, GroupRole] = field(default_factory=dict)
+
+
+AccessSource = Callable[[AsyncSession, str], Awaitable[Access]]
+"""`async def load(session, person_id) -> Access`: one statement, in the session's transaction."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling (from the token) and what they may do (from membership's data)."""
+
+    person_id: str
+    org_id: UUID | None = None
+    roles: frozenset[Role] = frozenset()
+    groups: Mapping[UUID, GroupRole] = field(default_factory=dict)
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -45,8 +82,45 @@ class Principal:
     def is_network_admin(self) -> bool:
         return Role.NETWORK_ADMIN in self.roles
 
+    @property
+    def in_network(self) -> bool:
+        """Holds any role: a member of the network (or its staff), not just someone with a token."""
+        return bool(self.roles)
+
     def administers(self, org_id: UUID) -> bool:
         return self.is_network_admin or (Role.ORG_ADMIN in self.roles and self.org_id == org_id)
+
+    def in_group(self, group_id: UUID) -> bool:
+        return group_id in self.groups
+
+    def chairs(self, group_id: UUID) -> bool:
+        return self.groups.get(group_id) is GroupRole.CHAIR
+
+
+class Principals:
+    """Principals built from an access source, each load in its own short transaction.
+
+    A busy client would otherwise cost a query per request; its access is kept `ttl_s` seconds (0: never
+    kept), which bounds how long a revoked role still works in this process.
+    """
+
+    def __init__(self, source: AccessSource, sessions: async_sessionmaker[AsyncSession], *, ttl_s: float = 1.0) -> None:
+        self.source, self.sessions, self.ttl_s = source, sessions, ttl_s
+        self._kept: dict[str, tuple[float, Principal]] = {}  # person -> (kept until, principal)
+
+    async def of(self, person_id: str) -> Principal:
+        now = time.monotonic()
+        kept = self._kept.get(person_id)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        async with self.sessions() as session, session.begin():
+            access = await self.source(session, person_id)
+        principal = Principal(person_id, access.org_id, access.roles, access.groups)
+        if self.ttl_s > 0:
+            if len(self._kept) >= _CACHE_SIZE:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[person_id] = (now + self.ttl_s, principal)
+        return principal
 
 
 class Unauthenticated(Problem):
@@ -78,22 +152,22 @@ class TokenVerifier:
         self.keys = KeySet(
             jwks_url, max_age_s=max_key_age_s, min_interval_s=min_refresh_interval_s, timeout_s=fetch_timeout_s
         )
-        # token -> (principal, expiry, id of the key that signed it)
-        self._verified: dict[str, tuple[Principal, float, str | None]] = {}
+        # token -> (identity, expiry, id of the key that signed it)
+        self._verified: dict[str, tuple[Identity, float, str | None]] = {}
 
-    async def verify(self, token: str) -> Principal:
-        """The token's principal; a token already verified is answered from a small cache until it expires, or
+    async def verify(self, token: str) -> Identity:
+        """Who the token names; a token already verified is answered from a small cache until it expires, or
         until the issuer stops publishing the key that signed it."""
         cached = self._verified.get(token)
         if cached is not None and cached[1] > time.time() and self.keys.trusts(cached[2]):
             return cached[0]
-        principal, expires, kid = await self._verify(token)
+        identity, expires, kid = await self._verify(token)
         if len(self._verified) >= _CACHE_SIZE:
             self._verified.pop(next(iter(self._verified)))
-        self._verified[token] = (principal, expires, kid)
-        return principal
+        self._verified[token] = (identity, expires, kid)
+        return identity
 
-    async def _verify(self, token: str) -> tuple[Principal, float, str | None]:
+    async def _verify(self, token: str) -> tuple[Identity, float, str | None]:
         try:
             # PyJWT has checked that a kid, if any, is a string.
             kid, key = await self.keys.key(jwt.get_unverified_header(token).get("kid"))
@@ -111,20 +185,8 @@ class TokenVerifier:
             raise Unauthenticated(f"the token is not valid: {exc}") from None
         except KeysUnavailable:
             raise IssuerUnavailable() from None
-        return _principal(claims), float(claims["exp"]), kid
-
-
-def _principal(claims: dict[str, Any]) -> Principal:
-    raw_roles = claims.get("roles", [])
-    if not isinstance(raw_roles, list):
-        raise Unauthenticated("the token's roles claim must be a list")
-    roles = frozenset(Role(r) for r in raw_roles if r in Role._value2member_map_)
-    org_id = claims.get("org_id")
-    try:
-        org = UUID(str(org_id)) if org_id else None
-    except ValueError:
-        raise Unauthenticated("the token's org_id claim is not a UUID") from None
-    return Principal(person_id=str(claims["sub"]), roles=roles, org_id=org)
+        # Only the subject: roles come from membership's data, never from the token.
+        return Identity(str(claims["sub"])), float(claims["exp"]), kid
 
 
 class _DeclaredBearer(HTTPBearer):
@@ -139,7 +201,7 @@ class _DeclaredBearer(HTTPBearer):
 _bearer = _DeclaredBearer(auto_error=False, description="OIDC access token (JWT) from the network's issuer")
 
 
-async def authenticate(authorization: str | None, verifier: TokenVerifier) -> Principal:
+async def authenticate(authorization: str | None, verifier: TokenVerifier) -> Identity:
     """The caller named by an Authorization header, or Unauthenticated saying what is wrong with it."""
     if not authorization:
         raise Unauthenticated("this endpoint needs a bearer token in the Authorization header", error="")
@@ -150,13 +212,22 @@ async def authenticate(authorization: str | None, verifier: TokenVerifier) -> Pr
 
 
 # The bearer scheme is declared so OpenAPI shows it; the edge middleware has normally verified the token.
-async def current_principal(
+async def current_identity(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal:
-    principal = getattr(request.state, "principal", None)
-    if isinstance(principal, Principal):
-        return principal
+) -> Identity:
+    identity = getattr(request.state, "identity", None)
+    if isinstance(identity, Identity):
+        return identity
     return await authenticate(request.headers.get("authorization"), request.app.state.token_verifier)
+
+
+IdentityDep = Annotated[Identity, Depends(current_identity)]
+
+
+async def current_principal(request: Request, identity: IdentityDep) -> Principal:
+    """The caller with what membership's data lets them do (see Principals for how fresh that is)."""
+    principals: Principals = request.app.state.principals
+    return await principals.of(identity.person_id)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
@@ -165,3 +236,8 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 def require_role(principal: Principal, role: Role) -> None:
     if not principal.has(role):
         raise Forbidden(f"this action needs the {role.value} role")
+
+
+def require_network(principal: Principal) -> None:
+    if not principal.in_network:
+        raise Forbidden("this needs a role in the network: membership does not know this person as a member")

@@ -2,7 +2,8 @@
 
 In order: its W3C trace context (continued or started, and returned as the `traceparent` header), its
 latency in the metrics (whatever the answer, 401s included), and under /v1 its caller's authentication,
-before anything reads the body, so a caller without a valid token learns nothing but 401.
+before anything reads the body, so a caller without a valid token learns nothing but 401. Only identity is
+settled here; what the caller may do is loaded when a route asks for it (auth.current_principal).
 
 One layer instead of three: each layer is one more coroutine that every await of the request (a database
 round trip, say) passes through again, and one more wrapper around `send`.
@@ -56,11 +57,11 @@ class Edge:
         try:
             if scope["path"].startswith(self.prefix):
                 try:
-                    principal = await authenticate(authorization, self.verifier)
+                    identity = await authenticate(authorization, self.verifier)
                 except Problem as exc:  # Unauthenticated, or IssuerUnavailable
                     await exc.response(Request(scope))(scope, receive, send_with_trace)
                     return
-                scope.setdefault("state", {})["principal"] = principal
+                scope.setdefault("state", {})["identity"] = identity
             await self.app(scope, receive, send_with_trace)
         finally:
             current_traceparent.reset(token)

@@ -20,14 +20,17 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@operations.get("/readyz", summary="Readiness: the database answers (all HTTP needs)")
+@operations.get("/readyz", summary="Readiness: the database answers and the start-up work is done")
 async def readyz(request: Request) -> JSONResponse:
     """Kafka is not a condition: writes go to the outbox, which the relay publishes once the broker is back,
-    and reads need no broker. A broker outage must not take every replica out of its Service."""
-    ready = await _database_answers(request)
+    and reads need no broker. A broker outage must not take every replica out of its Service. The start-up
+    work (membership's network admins, say) is: without it, calls that need it would be refused."""
+    database = await _database_answers(request)
+    started = request.app.state.start_up.done
+    ready = database and started
     body: dict[str, object] = {
         "status": "ready" if ready else "not ready",
-        "checks": {"database": "ok" if ready else "failing"},
+        "checks": {"database": "ok" if database else "failing", "start_up": "done" if started else "pending"},
         # Shown, not checked: a relay that cannot publish is an alert, not a reason to stop serving.
         "info": request.app.state.messaging.summary(),
     }

@@ -1,4 +1,5 @@
-"""Migration operations for the tables every service has: its outbox and its processed-events record.
+"""Migration operations for the tables the runtime keeps in services' databases: the outbox and the
+processed-events record (every service), the access read model (every service but membership).
 
 Each function is one step of history, called by a revision of every service; a released step is never
 changed, only followed by a new one.
@@ -7,6 +8,9 @@ changed, only followed by a new one.
 import sqlalchemy as sa
 from alembic import op
 
+from npd_runtime.access import GROUP_MEMBERS as ACCESS_GROUP_MEMBERS
+from npd_runtime.access import PEOPLE as ACCESS_PEOPLE
+from npd_runtime.access import ROLES as ACCESS_ROLES
 from npd_runtime.idempotency import PROCESSED_EVENTS_TABLE
 from npd_runtime.outbox import OUTBOX_TABLE, drop_notify_trigger_ddl, notify_trigger_ddl
 
@@ -51,3 +55,37 @@ def drop_messaging_tables() -> None:
     for statement in drop_notify_trigger_ddl():
         op.execute(statement)
     op.drop_table(OUTBOX_TABLE)
+
+
+def create_access_tables() -> None:
+    """The access read model (npd_runtime.access), in every service that authorises from membership's events."""
+    op.create_table(
+        ACCESS_PEOPLE,
+        sa.Column("person_id", sa.String(255), primary_key=True),
+        sa.Column("organisation_id", sa.Uuid()),
+        sa.Column("gone_at", sa.DateTime(timezone=True)),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        ACCESS_ROLES,
+        sa.Column("person_id", sa.String(255), nullable=False),
+        sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("organisation_id", sa.Uuid()),
+        sa.Column("held", sa.Boolean(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("person_id", "role"),
+    )
+    op.create_table(
+        ACCESS_GROUP_MEMBERS,
+        sa.Column("person_id", sa.String(255), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=False),
+        sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("held", sa.Boolean(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("person_id", "group_id"),
+    )
+
+
+def drop_access_tables() -> None:
+    for table in (ACCESS_GROUP_MEMBERS, ACCESS_ROLES, ACCESS_PEOPLE):
+        op.drop_table(table)

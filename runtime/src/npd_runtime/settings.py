@@ -39,3 +39,6 @@ class ServiceSettings(KafkaSettings):
     relay_enabled: bool = True
     consumer_max_attempts: int = Field(5, ge=1, le=20)
     consumer_batch_size: int = Field(500, ge=1, le=5000)
+    # How long a caller's roles and groups are kept in the process between loads: at most this long does
+    # a revoked role still work here (after its event arrived); 0 loads them on every request.
+    access_cache_ttl_s: float = Field(1.0, ge=0, le=60)

@@ -237,7 +237,7 @@ async def test_health_readiness_metrics_and_asyncapi_are_served(client: httpx.As
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"database": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "start_up": "done"}
     assert ready.json()["info"]["relay"] == "disabled"  # shown, not a condition
     metrics = (await client.get("/metrics")).text
     assert 'npd_membership_http_request_duration_seconds_count{method="GET",route="/readyz",status="200"}' in metrics

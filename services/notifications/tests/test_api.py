@@ -1,15 +1,18 @@
-"""The inbox API: each person sees and marks only their own notifications."""
+"""The inbox API: each person of the network sees and marks only their own notifications."""
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest_asyncio
+from npd_contracts import Envelope, PersonRoleGranted, Role
 from npd_notifications import service
 from npd_notifications.config import NotificationsSettings
 from npd_notifications.domain import Kind, Notification
 from npd_notifications.main import create_app
+from npd_runtime.access import on_person_role_granted
 
 Headers = dict[str, str]
 
@@ -32,6 +35,13 @@ async def deliver(app: Any, person: str, title: str = "Hello") -> Notification:
     return note
 
 
+async def in_network(app: Any, person: str) -> None:
+    """As if membership's PersonRoleGranted had arrived: the read model knows the person as a member."""
+    event = PersonRoleGranted(person_id=person, role=Role.MEMBER, organisation_id=uuid4(), granted_at=datetime.now(UTC))
+    async with app.state.sessions() as session, session.begin():
+        await on_person_role_granted(session, [Envelope(data=event, source="/tests")])
+
+
 async def test_a_person_sees_only_their_own_notifications_newest_first(
     app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers]
 ) -> None:
@@ -40,7 +50,8 @@ async def test_a_person_sees_only_their_own_notifications_newest_first(
     await deliver(app, person, "first")
     await deliver(app, person, "second")
     await deliver(app, "someone-else", "not yours")
-    page = (await client.get("/v1/inbox", headers=token(person, "member"))).json()
+    await in_network(app, person)
+    page = (await client.get("/v1/inbox", headers=token(person))).json()
     assert [n["title"] for n in page["items"]] == ["second", "first"]
     assert page["total"] == 2
 
@@ -51,6 +62,7 @@ async def test_marking_read_is_idempotent_and_filters_the_unread_view(
     app, client = app_and_client
     person = f"p-{uuid4().hex[:6]}"
     note = await deliver(app, person)
+    await in_network(app, person)
     first = await client.post(f"/v1/inbox/{note.id}/read", headers=token(person))
     again = await client.post(f"/v1/inbox/{note.id}/read", headers=token(person))
     assert first.status_code == again.status_code == 200
@@ -67,6 +79,17 @@ async def test_someone_elses_notification_is_not_found(
     response = await client.post(f"/v1/inbox/{note.id}/read", headers=token("thief"))
     assert response.status_code == 404
     assert response.json()["type"] == "urn:npd:problem:not-found"
+
+
+async def test_someone_membership_gave_no_role_reads_no_inbox_whatever_their_token_claims(
+    app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers]
+) -> None:
+    app, client = app_and_client
+    person = f"p-{uuid4().hex[:6]}"
+    await deliver(app, person)
+    response = await client.get("/v1/inbox", headers=token(person, "network_admin", "member"))
+    assert response.status_code == 403
+    assert response.json()["type"] == "urn:npd:problem:forbidden"
 
 
 async def test_the_inbox_needs_a_token(app_and_client: tuple[Any, httpx.AsyncClient]) -> None:

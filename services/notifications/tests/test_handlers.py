@@ -6,11 +6,12 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from npd_contracts import Envelope, MemberJoined, OrganisationKind
+from npd_contracts import Envelope, MemberJoined, OrganisationKind, PersonErased, PersonRoleGranted, Role
 from npd_notifications.config import NotificationsSettings
-from npd_notifications.handlers import on_member_joined
+from npd_notifications.handlers import on_member_joined, on_person_erased
 from npd_notifications.main import spec
 from npd_notifications.models import notifications
+from npd_runtime import load_access
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,3 +62,29 @@ async def test_the_welcome_id_derives_from_the_event_so_a_second_run_cannot_make
             async with session.begin_nested():
                 await on_member_joined(session, [event])
         assert await recipients(session, [event]) == ["twice"]
+
+
+async def test_an_erased_persons_inbox_is_emptied_and_everyone_elses_kept(rolled_back: Callable[..., Any]) -> None:
+    events = [joined("erased-1"), joined("kept-1")]
+    erased = Envelope(data=PersonErased(person_id="erased-1", erased_at=datetime.now(UTC)), source="/tests")
+    async with rolled_back(SPEC) as session:
+        await on_member_joined(session, events)
+        await on_person_erased(session, [erased])
+        assert await recipients(session, events) == ["kept-1"]
+
+
+async def test_on_erasure_the_consumer_empties_the_inbox_and_ends_the_persons_access(
+    rolled_back: Callable[..., Any],
+) -> None:
+    who, now = f"erased-{uuid4().hex[:6]}", datetime.now(UTC)
+    grant = PersonRoleGranted(person_id=who, role=Role.MEMBER, organisation_id=uuid4(), granted_at=now)
+    erased = PersonErased(person_id=who, erased_at=now + timedelta(seconds=1))
+    consumes = SPEC.consumes
+    events = [joined(who)]
+    async with rolled_back(SPEC) as session:
+        await consumes[PersonRoleGranted](session, [Envelope(data=grant, source="/tests")])
+        await on_member_joined(session, events)
+        assert (await load_access(session, who)).roles  # a member until erased
+        await consumes[PersonErased](session, [Envelope(data=erased, source="/tests")])
+        assert await recipients(session, events) == []
+        assert not (await load_access(session, who)).roles

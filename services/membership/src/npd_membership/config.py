@@ -1,11 +1,24 @@
 from functools import lru_cache
+from typing import Annotated
 
 from npd_runtime.settings import ServiceSettings
-from pydantic_settings import SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 
 class MembershipSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MEMBERSHIP_")
+
+    # Subjects who are the network's admins from the start (MEMBERSHIP_NETWORK_ADMINS="admin,ops-1"):
+    # someone has to admit the first organisation, and roles live only in membership's tables.
+    network_admins: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("network_admins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(subject.strip() for subject in value.split(",") if subject.strip())
+        return value
 
 
 @lru_cache

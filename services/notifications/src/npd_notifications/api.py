@@ -1,4 +1,7 @@
-"""The in-app inbox (/v1/inbox): each person sees and marks only their own notifications.
+"""The in-app inbox (/v1/inbox): each person of the network sees and marks only their own notifications.
+
+Who is in the network comes from membership's person events (the runtime's access read model): a person
+whose organisation left reads nothing here seconds later, whatever their token says.
 
 Errors raised below become problem documents by PROBLEMS (main.py gives it to the runtime).
 """
@@ -6,7 +9,7 @@ Errors raised below become problem documents by PROBLEMS (main.py gives it to th
 from uuid import UUID
 
 from fastapi import APIRouter
-from npd_runtime import NOT_FOUND, Limit, Offset, Page, PrincipalDep, Problems, SessionDep
+from npd_runtime import NOT_FOUND, Limit, Offset, Page, PrincipalDep, Problems, SessionDep, require_network
 
 from npd_notifications import service
 from npd_notifications.schemas import NotificationPublic
@@ -17,6 +20,7 @@ PROBLEMS: Problems = {service.NotificationNotFound: NOT_FOUND}
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     401: {"description": "Missing or invalid bearer token"},
+    403: {"description": "The caller holds no role in the network"},
     422: {"description": "The request is not valid"},
 }
 
@@ -29,7 +33,8 @@ async def read_inbox(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[NotificationPublic]:
-    """The caller's notifications, newest first."""
+    """The caller's notifications, newest first (people with a role in the network)."""
+    require_network(principal)
     async with session.begin():
         items, total = await service.inbox_of(
             session, principal.person_id, unread_only=unread, limit=limit, offset=offset

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from npd_contracts import Envelope, MemberJoined
+from npd_contracts import Envelope, MemberJoined, PersonErased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_notifications import domain, service
@@ -34,3 +34,7 @@ async def on_member_joined(session: AsyncSession, events: Sequence[Envelope[Memb
         if domain.welcome_is_due(member := _new_member(e.data), now)
     ]
     await service.deliver_to_inbox(session, welcomes)
+
+
+async def on_person_erased(session: AsyncSession, events: Sequence[Envelope[PersonErased]]) -> None:
+    await service.erase_people(session, [e.data.person_id for e in events])

@@ -1,12 +1,13 @@
 """Tables owned by the notifications service, and the one mapping of each entity onto its table."""
 
-from npd_runtime import Entity, Enum, messaging_tables
+from npd_runtime import Entity, Enum, access_tables, messaging_tables
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text, Uuid, text
 
 from npd_notifications.domain import Kind, Notification
 
 metadata = MetaData()
 messaging_tables(metadata)
+access_tables(metadata)  # who may do what, from membership's person events
 
 notifications = Table(
     "notifications",

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_notifications.domain import Notification
@@ -51,3 +51,9 @@ async def mark_read(session: AsyncSession, person_id: str, notification_id: UUID
     if row is None:
         raise NotificationNotFound(notification_id)
     return NOTIFICATIONS.load(row)
+
+
+async def erase_people(session: AsyncSession, person_ids: Sequence[str]) -> None:
+    """Erased people's notifications go (GDPR art. 17): an inbox is theirs alone, nothing of it is history."""
+    if person_ids:
+        await session.execute(delete(notifications).where(notifications.c.recipient_person_id.in_(person_ids)))

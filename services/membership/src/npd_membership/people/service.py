@@ -143,6 +143,30 @@ async def register_contact(session: AsyncSession, org: AdmittedOrganisation, *, 
     return await store_registration(session, change)
 
 
+async def ensure_network_admin(session: AsyncSession, subject: str) -> None:
+    """A configured network admin joins the network as staff (no organisation) if missing, or gets the role if
+    in it without; someone who left or was erased stays out."""
+    person = await PEOPLE.get(session, subject, for_update=True)
+    if person is None:
+        registered = domain.register(
+            subject,
+            None,
+            name=subject,
+            email=None,
+            language="nl",
+            roles=(Role.NETWORK_ADMIN,),
+            granted_by=None,
+            now=_now(),
+        )
+        await store_registration(session, registered)
+        return
+    held = frozenset(g.role for g in await grants_of(session, subject))
+    if person.status is domain.PersonStatus.ACTIVE and Role.NETWORK_ADMIN not in held:
+        granted = domain.grant(person, held, Role.NETWORK_ADMIN, "membership", _now())
+        await PERSON_ROLES.insert(session, [granted.grant])
+        await publish(session, *contract_events(granted))
+
+
 async def end_organisation(session: AsyncSession, org_id: UUID, at: datetime) -> None:
     """An organisation left: every role its people hold in it ends, and every group membership they have,
     each with its event (reason organisation_left)."""
