@@ -65,6 +65,8 @@ OPERATIONS = {
         "GET /v1/organisations/{org_id}/history",
         "GET /v1/network/growth",
         "POST /v1/organisations/{org_id}/leave",
+        "GET /v1/people",
+        "GET /v1/people/{person_id}",
     ],
     "notifications": [
         "GET /healthz",

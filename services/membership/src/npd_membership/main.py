@@ -5,13 +5,14 @@ from npd_contracts import EVENT_TYPES
 from npd_runtime import ServiceSpec, create_service_app
 
 from npd_membership.config import MembershipSettings, get_settings
+from npd_membership.directory import api as directory
 from npd_membership.organisations import api as organisations
 from npd_membership.people import api as people
 
 # Membership publishes every membership event of the catalogue (organisation, person and group topics).
 PUBLISHES = [cls for type_name, cls in EVENT_TYPES.items() if type_name.startswith("nl.npd.membership.")]
-PROBLEMS = {**organisations.PROBLEMS, **people.PROBLEMS}
-ROUTERS = [organisations.router, organisations.network]
+PROBLEMS = {**organisations.PROBLEMS, **people.PROBLEMS, **directory.PROBLEMS}
+ROUTERS = [organisations.router, organisations.network, directory.router]
 
 
 def spec(settings: MembershipSettings) -> ServiceSpec:

@@ -1,0 +1,174 @@
+"""The directory: people of the network finding each other, within what each person allows. Read only.
+
+Who sees whom is one rule, `visible_to`, applied in SQL to lists and cards alike, so a person the list
+hides can never be read through the card. Pages are keyset pages over (name, id): a page starts after the
+last row of the previous one, so rows inserted meanwhile neither shift nor repeat what follows.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ARRAY, JSON, ColumnElement, String, and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from npd_membership.models import group_members, groups, organisations, people, person_roles
+from npd_membership.people.domain import PersonStatus, Visibility
+
+# Below this, word similarity matches nearly everything and its trigrams are too few to use the index well.
+SIMILAR_FROM = 3
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking, as far as the directory's rules care."""
+
+    person_id: str
+    organisation_id: UUID | None
+    network_admin: bool
+    org_admin: bool
+
+    def sees_contact(self, person_id: str, organisation_id: UUID | None) -> bool:
+        """E-mail and other private contact data: the person themselves, their org's admins, network admins."""
+        return (
+            self.network_admin
+            or person_id == self.person_id
+            or (self.org_admin and organisation_id is not None and organisation_id == self.organisation_id)
+        )
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str | None = None
+    organisation_id: UUID | None = None
+    group_id: UUID | None = None
+    function: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    name: str
+    organisation_id: UUID | None
+    organisation_name: str | None
+    function_title: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class GroupSeat:
+    id: UUID
+    name: str
+    kind: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Card:
+    entry: Entry
+    language: str
+    roles: tuple[str, ...]
+    groups: tuple[GroupSeat, ...]
+
+
+def visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """Active people the viewer may find: `network` to everyone, `organisation` to their own organisation,
+    `hidden` to their org's admins; everyone to network admins, and oneself always."""
+    p = people.c
+    active = p.status == PersonStatus.ACTIVE
+    if viewer.network_admin:
+        return active
+    allowed = [p.visibility == Visibility.NETWORK, p.id == viewer.person_id]
+    if viewer.organisation_id is not None:
+        own = p.organisation_id == viewer.organisation_id
+        allowed.append(own if viewer.org_admin else and_(own, p.visibility == Visibility.ORGANISATION))
+    return and_(active, or_(*allowed))
+
+
+def _contains(value: str) -> str:
+    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matching(filters: Filters) -> list[ColumnElement[bool]]:
+    p = people.c
+    where: list[ColumnElement[bool]] = []
+    if filters.q:
+        # Contains, or a word of the name is spelled nearly alike ("Jansen" finds "Janssen"); both by trigram.
+        name = func.lower(p.name)
+        contains = name.like(_contains(filters.q))
+        similar = literal(filters.q.lower()).op("<%", is_comparison=True)(name)
+        where.append(or_(contains, similar) if len(filters.q) >= SIMILAR_FROM else contains)
+    if filters.organisation_id:
+        where.append(p.organisation_id == filters.organisation_id)
+    if filters.group_id:
+        gm = group_members.c
+        in_group = (gm.group_id == filters.group_id) & (gm.person_id == p.id) & (gm.status == "active")
+        where.append(exists().where(in_group))
+    if filters.function:
+        where.append(func.lower(p.function_title).like(_contains(filters.function)))
+    return where
+
+
+_ENTRY = (
+    people.c.id,
+    people.c.name,
+    people.c.organisation_id,
+    organisations.c.name.label("organisation_name"),
+    people.c.function_title,
+    people.c.email,
+)
+_WITH_ORGANISATION = people.outerjoin(organisations, organisations.c.id == people.c.organisation_id)
+
+
+def _entry(viewer: Viewer, row: Any) -> Entry:
+    email = row.email if viewer.sees_contact(row.id, row.organisation_id) else None
+    return Entry(row.id, row.name, row.organisation_id, row.organisation_name, row.function_title, email)
+
+
+def search_statement(viewer: Viewer, filters: Filters, *, after: tuple[str, str] | None, limit: int) -> Any:
+    """The one statement a directory page runs (the benchmark compares it with the HTTP call)."""
+    p = people.c
+    where = [visible_to(viewer), *_matching(filters)]
+    if after is not None:
+        where.append(tuple_(p.name, p.id) > tuple_(literal(after[0]), literal(after[1])))
+    # One row more than the page: whether it exists says whether there is a next page, without a count.
+    return select(*_ENTRY).select_from(_WITH_ORGANISATION).where(*where).order_by(p.name, p.id).limit(limit + 1)
+
+
+async def search(
+    session: AsyncSession, viewer: Viewer, filters: Filters, *, after: tuple[str, str] | None, limit: int
+) -> tuple[Sequence[Entry], bool]:
+    """A page of people the viewer may see, by name, and whether more follow."""
+    rows = (await session.execute(search_statement(viewer, filters, after=after, limit=limit))).all()
+    return [_entry(viewer, row) for row in rows[:limit]], len(rows) > limit
+
+
+def card_statement(viewer: Viewer, person_id: str) -> Any:
+    p, r, gm, g = people.c, person_roles.c, group_members.c, groups.c
+    roles = (
+        select(func.array_agg(aggregate_order_by(r.role, r.role), type_=ARRAY(String)))
+        .where(r.person_id == p.id)
+        .scalar_subquery()
+    )
+    seat = func.json_build_object("id", g.id, "name", g.name, "kind", g.kind, "role", gm.role)
+    seats = (
+        select(func.json_agg(aggregate_order_by(seat, g.name), type_=JSON))
+        .select_from(group_members.join(groups, g.id == gm.group_id))
+        .where(gm.person_id == p.id, gm.status == "active", g.status == "active")
+        .scalar_subquery()
+    )
+    columns = (*_ENTRY, p.language, roles.label("roles"), seats.label("groups"))
+    return select(*columns).select_from(_WITH_ORGANISATION).where(p.id == person_id, visible_to(viewer))
+
+
+async def card(session: AsyncSession, viewer: Viewer, person_id: str) -> Card | None:
+    """One person's directory card, or None when there is no such active person or the viewer may not see
+    them (the caller cannot tell which)."""
+    row = (await session.execute(card_statement(viewer, person_id))).first()
+    if row is None:
+        return None
+    seats = tuple(GroupSeat(UUID(s["id"]), s["name"], s["kind"], s["role"]) for s in row.groups or ())
+    return Card(_entry(viewer, row), row.language, tuple(row.roles or ()), seats)
