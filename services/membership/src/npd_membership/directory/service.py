@@ -10,7 +10,20 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, JSON, ColumnElement, String, and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    ColumnElement,
+    String,
+    and_,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,17 +86,23 @@ class Card:
     groups: tuple[GroupSeat, ...]
 
 
+def _is(column: ColumnElement[Any], value: str) -> ColumnElement[bool]:
+    # A constant, not a bind parameter: the indexes cover active people only, and PostgreSQL can use such a
+    # partial index only when the plan knows the value (a cached generic plan of `status = $1` cannot).
+    return column == literal_column(f"'{value}'")
+
+
 def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     """Active people the viewer may find: `network` to everyone, `organisation` to their own organisation,
     `hidden` to their org's admins; everyone to network admins, and oneself always."""
     p = people.c
-    active = p.status == PersonStatus.ACTIVE
+    active = _is(p.status, PersonStatus.ACTIVE)
     if viewer.network_admin:
         return active
-    allowed = [p.visibility == Visibility.NETWORK, p.id == viewer.person_id]
+    allowed = [_is(p.visibility, Visibility.NETWORK), p.id == viewer.person_id]
     if viewer.organisation_id is not None:
         own = p.organisation_id == viewer.organisation_id
-        allowed.append(own if viewer.org_admin else and_(own, p.visibility == Visibility.ORGANISATION))
+        allowed.append(own if viewer.org_admin else and_(own, _is(p.visibility, Visibility.ORGANISATION)))
     return and_(active, or_(*allowed))
 
 
@@ -105,7 +124,7 @@ def _matching(filters: Filters) -> list[ColumnElement[bool]]:
         where.append(p.organisation_id == filters.organisation_id)
     if filters.group_id:
         gm = group_members.c
-        in_group = (gm.group_id == filters.group_id) & (gm.person_id == p.id) & (gm.status == "active")
+        in_group = (gm.group_id == filters.group_id) & (gm.person_id == p.id) & _is(gm.status, "active")
         where.append(exists().where(in_group))
     if filters.function:
         where.append(func.lower(p.function_title).like(_contains(filters.function)))
@@ -157,7 +176,7 @@ def card_statement(viewer: Viewer, person_id: str) -> Any:
     seats = (
         select(func.json_agg(aggregate_order_by(seat, g.name), type_=JSON))
         .select_from(group_members.join(groups, g.id == gm.group_id))
-        .where(gm.person_id == p.id, gm.status == "active", g.status == "active")
+        .where(gm.person_id == p.id, _is(gm.status, "active"), _is(g.status, "active"))
         .scalar_subquery()
     )
     columns = (*_ENTRY, p.language, roles.label("roles"), seats.label("groups"))
