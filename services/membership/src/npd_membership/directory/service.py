@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     String,
     and_,
+    any_,
     exists,
     func,
     literal,
@@ -30,6 +31,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from npd_membership.models import group_members, groups, organisations, people, person_roles
 from npd_membership.people.domain import PersonStatus, Visibility
 
+# A name search first asks the trigram index for its matches, unordered, up to this many. If there are no
+# more, the page is read from just those (by primary key, then sorted); if there are, matches are common,
+# and walking the (name, id) index finds a page of them soon. Either alone is slow on the other's searches:
+# walking the names for a rare name reads all 500,000 of them (2-3 s), and sorting every match of a common
+# one reads thousands of rows. See decision 25.
+CANDIDATES = 500
 # Below this, word similarity matches nearly everything and its trigrams are too few to use the index well.
 SIMILAR_FROM = 3
 
@@ -111,15 +118,39 @@ def _contains(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _matching(filters: Filters) -> list[ColumnElement[bool]]:
+def _name_matches(q: str) -> ColumnElement[bool]:
+    # Contains, or a word of the name is spelled nearly alike ("Jansen" finds "Janssen"); both by trigram.
+    name = func.lower(people.c.name)
+    contains = name.like(_contains(q))
+    if len(q) < SIMILAR_FROM:
+        return contains
+    return or_(contains, literal(q.lower()).op("<%", is_comparison=True)(name))
+
+
+def _common_name_matches(q: str) -> ColumnElement[bool]:
+    # A common name, so pages come from walking the (name, id) index and testing each name as it passes.
+    # `|| ''` hides the expression from the trigram index: PostgreSQL guesses a LIKE '%...%' matches a few
+    # hundred names, not thousands, and would otherwise sort all of them. Contains only: word similarity
+    # costs ~6 us a name, and thousands of exact matches come first anyway.
+    return func.lower(people.c.name.op("||")(literal_column("''"))).like(_contains(q))
+
+
+def candidates_statement(q: str) -> Any:
+    """Up to CANDIDATES + 1 active people whose name matches, found through the trigram index, unordered."""
+    active = _is(people.c.status, PersonStatus.ACTIVE)
+    return select(people.c.id).where(active, _name_matches(q)).limit(CANDIDATES + 1)
+
+
+def among(candidates: Sequence[str]) -> Sequence[str] | None:
+    """The people a name search may be confined to: its few candidates, or None when they are many."""
+    return candidates if len(candidates) <= CANDIDATES else None
+
+
+def _matching(filters: Filters, within: Sequence[str] | None) -> list[ColumnElement[bool]]:
     p = people.c
     where: list[ColumnElement[bool]] = []
     if filters.q:
-        # Contains, or a word of the name is spelled nearly alike ("Jansen" finds "Janssen"); both by trigram.
-        name = func.lower(p.name)
-        contains = name.like(_contains(filters.q))
-        similar = literal(filters.q.lower()).op("<%", is_comparison=True)(name)
-        where.append(or_(contains, similar) if len(filters.q) >= SIMILAR_FROM else contains)
+        where.append(_name_matches(filters.q) if within is not None else _common_name_matches(filters.q))
     if filters.organisation_id:
         where.append(p.organisation_id == filters.organisation_id)
     if filters.group_id:
@@ -147,10 +178,15 @@ def _entry(viewer: Viewer, row: Any) -> Entry:
     return Entry(row.id, row.name, row.organisation_id, row.organisation_name, row.function_title, email)
 
 
-def search_statement(viewer: Viewer, filters: Filters, *, after: tuple[str, str] | None, limit: int) -> Any:
-    """The one statement a directory page runs (the benchmark compares it with the HTTP call)."""
+def search_statement(
+    viewer: Viewer, filters: Filters, *, after: tuple[str, str] | None, limit: int, within: Sequence[str] | None = None
+) -> Any:
+    """The statement that reads a directory page (the benchmark compares it with the HTTP call); `within`
+    confines it to these ids (a name search's few candidates)."""
     p = people.c
-    where = [visible_to(viewer), *_matching(filters)]
+    where = [visible_to(viewer), *_matching(filters, within)]
+    if within is not None:
+        where.append(p.id == any_(literal(list(within), ARRAY(String))))
     if after is not None:
         where.append(tuple_(p.name, p.id) > tuple_(literal(after[0]), literal(after[1])))
     # One row more than the page: whether it exists says whether there is a next page, without a count.
@@ -161,7 +197,10 @@ async def search(
     session: AsyncSession, viewer: Viewer, filters: Filters, *, after: tuple[str, str] | None, limit: int
 ) -> tuple[Sequence[Entry], bool]:
     """A page of people the viewer may see, by name, and whether more follow."""
-    rows = (await session.execute(search_statement(viewer, filters, after=after, limit=limit))).all()
+    within = None
+    if filters.q:
+        within = among((await session.execute(candidates_statement(filters.q))).scalars().all())
+    rows = (await session.execute(search_statement(viewer, filters, after=after, limit=limit, within=within))).all()
     return [_entry(viewer, row) for row in rows[:limit]], len(rows) > limit
 
 
