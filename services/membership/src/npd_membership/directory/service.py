@@ -162,6 +162,7 @@ def _matching(filters: Filters, within: Sequence[str] | None) -> list[ColumnElem
     return where
 
 
+_PERSON = (people.c.id, people.c.name, people.c.organisation_id, people.c.function_title, people.c.email)
 _ENTRY = (
     people.c.id,
     people.c.name,
@@ -190,7 +191,15 @@ def search_statement(
     if after is not None:
         where.append(tuple_(p.name, p.id) > tuple_(literal(after[0]), literal(after[1])))
     # One row more than the page: whether it exists says whether there is a next page, without a count.
-    return select(*_ENTRY).select_from(_WITH_ORGANISATION).where(*where).order_by(p.name, p.id).limit(limit + 1)
+    # Organisation names are joined to the page, not before the LIMIT: with the join inside, PostgreSQL
+    # planned hash joins and parallel scans over every match (270 ms for a common name instead of 1).
+    page = select(*_PERSON).where(*where).order_by(p.name, p.id).limit(limit + 1).subquery("page")
+    org = organisations.c
+    return (
+        select(*page.c, org.name.label("organisation_name"))
+        .select_from(page.outerjoin(organisations, org.id == page.c.organisation_id))
+        .order_by(page.c.name, page.c.id)
+    )
 
 
 async def search(
