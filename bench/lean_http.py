@@ -24,7 +24,15 @@ class LeanHttp:
 
     async def post(self, path: str, headers: dict[str, str]) -> int:
         """POST without a body; returns the status code (the response body is read and dropped)."""
-        lines = [f"POST {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Content-Length: 0"]
+        status, _ = await self._exchange("POST", path, headers)
+        return status
+
+    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        """GET; returns the status code and the body."""
+        return await self._exchange("GET", path, headers)
+
+    async def _exchange(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Content-Length: 0"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode()
         reader, writer = await self._idle.get()
@@ -36,7 +44,7 @@ class LeanHttp:
                 name, _, value = line.partition(b":")
                 if name.strip().lower() == b"content-length":
                     length = int(value)
-            await reader.readexactly(length)
+            body = await reader.readexactly(length)
         finally:
             self._idle.put_nowait((reader, writer))
-        return status
+        return status, body

@@ -90,6 +90,8 @@ OPERATIONS = {
         "POST /v1/groups/{group_id}/members/{person_id}/approve",
         "PUT /v1/groups/{group_id}/members/{person_id}/role",
         "DELETE /v1/groups/{group_id}/members/{person_id}",
+        "GET /v1/people",
+        "GET /v1/people/{person_id}",
     ],
     "notifications": [
         "GET /healthz",

@@ -19,7 +19,7 @@ from npd_devstack.cache import file_lock
 
 ISSUER = "http://npd-dev-issuer.local"
 AUDIENCE = "npd-platform"
-# Services ignore role claims (membership owns roles: docs/decisions.md 25); minting them remains so tests can
+# Services ignore role claims (membership owns roles: docs/decisions.md 32); minting them remains so tests can
 # show that a token claiming a role gains nothing by it.
 ROLES = frozenset({"network_admin", "org_admin", "board_member", "adviser", "member"})
 

@@ -2,6 +2,9 @@
 
 import pytest
 from npd_devstack.purity import foreign_imports
+from npd_membership.directory import api as directory_api
+from npd_membership.directory import schemas as directory_schemas
+from npd_membership.directory import service as directory_service
 from npd_membership.groups import api as groups_api
 from npd_membership.groups import domain as groups
 from npd_membership.groups import queries as groups_queries
@@ -26,4 +29,5 @@ def test_each_domain_imports_only_the_standard_library(domain: object) -> None:
 def test_every_error_the_service_can_raise_has_an_http_meaning() -> None:
     modules = [*DOMAINS, organisations_service, organisations_api, people_service, people_api]
     modules += [groups_service, groups_queries, groups_api]
+    modules += [directory_service, directory_api, directory_schemas]
     assert unmapped_errors(modules, PROBLEMS) == []

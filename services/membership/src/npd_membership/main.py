@@ -6,14 +6,15 @@ from npd_runtime import ServiceSpec, create_service_app
 
 from npd_membership.access import load_access, network_admins
 from npd_membership.config import MembershipSettings, get_settings
+from npd_membership.directory import api as directory
 from npd_membership.groups import api as groups
 from npd_membership.organisations import api as organisations
 from npd_membership.people import api as people
 
 # Membership publishes every membership event of the catalogue (organisation, person and group topics).
 PUBLISHES = [cls for type_name, cls in EVENT_TYPES.items() if type_name.startswith("nl.npd.membership.")]
-PROBLEMS = {**organisations.PROBLEMS, **people.PROBLEMS, **groups.PROBLEMS}
-ROUTERS = [organisations.router, organisations.network, people.router, groups.router]
+PROBLEMS = {**organisations.PROBLEMS, **people.PROBLEMS, **groups.PROBLEMS, **directory.PROBLEMS}
+ROUTERS = [organisations.router, organisations.network, people.router, groups.router, directory.router]
 
 
 def spec(settings: MembershipSettings) -> ServiceSpec:

@@ -94,6 +94,8 @@ organisation_history = Table(
     Index("ix_organisation_history_status_at", "status", "at"),
 )
 
+_ACTIVE = text("status = 'active'")
+
 people = Table(
     "people",
     metadata,
@@ -110,6 +112,22 @@ people = Table(
     Column("erased_at", DateTime(timezone=True)),
     _updated_at(),
     Index("ix_people_organisation_name", "organisation_id", "name", "id"),
+    # The directory (migration 0004): name and function search by trigram, keyset pages by (name, id).
+    Index(
+        "ix_people_name_trgm",
+        func.lower(text("name")).label("lower_name"),
+        postgresql_using="gin",
+        postgresql_ops={"lower_name": "gin_trgm_ops"},
+        postgresql_where=_ACTIVE,
+    ),
+    Index(
+        "ix_people_function_trgm",
+        func.lower(text("function_title")).label("lower_function"),
+        postgresql_using="gin",
+        postgresql_ops={"lower_function": "gin_trgm_ops"},
+        postgresql_where=_ACTIVE,
+    ),
+    Index("ix_people_active_name", "name", "id", postgresql_where=_ACTIVE),
 )
 
 person_roles = Table(
