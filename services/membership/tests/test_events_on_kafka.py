@@ -68,7 +68,7 @@ async def test_an_organisations_life_and_its_peoples_reach_kafka_keyed_and_in_or
             await client.post(f"/v1/organisations/{org}/leave", headers=admin, json={"reason": "removed"})
         ).is_success
 
-        events = await read(kafka, {ORGANISATION: {org}, PERSON: {contact, colleague}}, n=13)
+        events = await read(kafka, {ORGANISATION: {org}, PERSON: {contact, colleague}}, n=15)
 
     def of(key: str) -> list[str]:
         return [kind for _, k, kind in events if k == key]
@@ -82,5 +82,5 @@ async def test_an_organisations_life_and_its_peoples_reach_kafka_keyed_and_in_or
         "member-left",
     ]
     granted, revoked = "person-role-granted", "person-role-revoked"
-    assert of(contact) == ["person-registered", granted, granted, revoked, revoked]
-    assert of(colleague) == ["person-registered", granted, revoked]
+    assert of(contact) == ["person-registered", granted, granted, revoked, revoked, "person-left"]
+    assert of(colleague) == ["person-registered", granted, revoked, "person-left"]

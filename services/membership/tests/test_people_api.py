@@ -241,10 +241,12 @@ async def test_an_organisation_leaving_ends_its_peoples_roles_and_groups_before_
     assert ended == [
         ("person-role-revoked", "member", "organisation_left"),
         ("person-left-group", None, "organisation_left"),
+        ("person-left", None, None),
     ]
-    assert [kind for _, kind, _ in await events_of(app, contact)][-2:] == ["person-role-revoked"] * 2
+    assert [kind for _, kind, _ in await events_of(app, contact)][-3:] == [*["person-role-revoked"] * 2, "person-left"]
     assert [kind for _, kind, _ in await events_of(app, org_id)][-1] == "member-left"
-    assert (await client.get("/v1/me", headers=token(sub))).json()["roles"] == []
+    me = (await client.get("/v1/me", headers=token(sub))).json()
+    assert (me["status"], me["roles"]) == ("left", [])
 
 
 async def test_a_person_who_leaves_loses_roles_and_groups_and_only_they_or_their_admins_may_say_so(

@@ -22,7 +22,7 @@ from npd_membership.models import (
     person_roles,
 )
 from npd_membership.people import domain
-from npd_membership.people.domain import Person, Role, RoleEndReason, RoleGrant, Visibility
+from npd_membership.people.domain import Person, PersonStatus, Role, RoleEndReason, RoleGrant, Visibility
 
 
 class PersonNotFound(LookupError):
@@ -169,7 +169,8 @@ async def ensure_network_admin(session: AsyncSession, subject: str) -> None:
 
 async def end_organisation(session: AsyncSession, org_id: UUID, at: datetime) -> None:
     """An organisation left: every role its people hold in it ends, and every group membership they have,
-    each with its event (reason organisation_left)."""
+    each with its event (reason organisation_left); then its people leave the network (PersonLeft), since
+    they were in it through their organisation. Their records stay, as `left`, for history."""
     ended = await session.execute(
         delete(person_roles)
         .where(person_roles.c.organisation_id == org_id)
@@ -194,6 +195,14 @@ async def end_organisation(session: AsyncSession, org_id: UUID, at: datetime) ->
     ]
     # Pending requests to join groups end quietly: they were never memberships.
     await session.execute(delete(group_members).where(group_members.c.person_id.in_(members)))
+    departed = await session.execute(
+        update(people)
+        .where(people.c.organisation_id == org_id, people.c.status == PersonStatus.ACTIVE)
+        .values(status=PersonStatus.LEFT, left_at=at)
+        .returning(people.c.id)
+    )
+    events += [contracts.PersonLeft(person_id=p, organisation_id=org_id, left_at=at) for (p,) in departed]
+    # Sorted by person (stably: each person's roles, then groups, then leaving), which is the order that matters.
     await publish(session, *sorted(events, key=lambda e: e.subject))
 
 
