@@ -75,7 +75,7 @@ class Seeder:
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def organisations(self) -> dict[str, tuple[data.DemoOrganisation, str]]:
+    async def organisations(self) -> dict[str, tuple[data.DemoOrganisation, str, Headers]]:
         """Each demo organisation applied (by its contact) and, unless left pending, admitted."""
         orgs = data.organisations()
         progress, found = Progress("organisations", len(orgs)), {}
@@ -99,21 +99,27 @@ class Seeder:
             if current["status"] == "applied" and org.name not in PENDING:
                 current = await self.call("POST", f"/v1/organisations/{current['id']}/admit", self.admin)
             if current["status"] == "member":
-                found[org.slug] = (org, current["id"])
+                # Its own admin invites its people; an organisation of that name that someone else applied
+                # for (found, not made, by the demo) has another admin, so a network admin invites instead.
+                ours = current.get("contact_person_id") == contact
+                found[org.slug] = (org, current["id"], self.as_(contact) if ours else self.admin)
             progress.step()
         return found
 
-    async def people(self, orgs: dict[str, tuple[data.DemoOrganisation, str]]) -> list[tuple[str, str]]:
+    async def people(self, orgs: dict[str, tuple[data.DemoOrganisation, str, Headers]]) -> list[tuple[str, str]]:
         """Each member organisation's colleagues, invited by its admin and accepted by them; (sub, org slug)."""
         cap = self.people_per_org
-        todo = [(org, org_id, n) for org, org_id in orgs.values() for n in range(min(org.people, cap or org.people))]
+        todo = [
+            (org, org_id, inviter, n)
+            for org, org_id, inviter in orgs.values()
+            for n in range(min(org.people, cap or org.people))
+        ]
         progress, joined = Progress("people", len(todo)), []
 
-        async def one(org: data.DemoOrganisation, org_id: str, n: int) -> None:
+        async def one(org: data.DemoOrganisation, org_id: str, org_admin: Headers, n: int) -> None:
             sub = f"demo-{org.slug}-{n}"
             me = await self.http.get("/v1/me", headers=self.as_(sub))
             if me.status_code == 404:
-                org_admin = self.as_(f"demo-{org.slug}-contact", "org_admin", org=org_id)
                 body = {"email": f"{sub[:50]}@example.nl", "name": data.person_name(org, n), "role": data.role_of(n)}
                 invited = await self.call("POST", f"/v1/organisations/{org_id}/invitations", org_admin, json=body)
                 accept = f"/v1/invitations/{invited['id']}/accept"
@@ -132,7 +138,7 @@ class Seeder:
             joined.append((sub, org.slug))
             progress.step()
 
-        await _bounded([functools.partial(one, o, i, n) for o, i, n in todo])
+        await _bounded([functools.partial(one, *job) for job in todo])
         return sorted(joined)  # in a fixed order, whatever order the calls finished in: groups follow from it
 
     async def groups(self, people: list[tuple[str, str]]) -> None:

@@ -86,7 +86,7 @@ async def test_on_the_real_broker_a_copy_changes_nothing_and_a_poison_record_is_
     dead = next(x for x in text.splitlines() if x.startswith("npd_notifications_dead_letters_total{"))
     assert float(dead.split()[-1]) >= 1
     lag = [x for x in text.splitlines() if x.startswith("npd_notifications_consumer_lag_events{")]
-    assert lag and all(f'topic="{TOPIC}"' in x for x in lag)
+    assert any(f'topic="{TOPIC}"' in x for x in lag)  # the person topic's partitions are there too
 
 
 async def _at_least(app: Any, organisation_id: UUID, n: int) -> bool:
