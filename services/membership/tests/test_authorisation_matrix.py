@@ -29,6 +29,7 @@ class World:
     person: str  # a member of A, the `self` caller
     invitation: str
     code: str
+    group: str  # an open working group chaired by A's board member, with the `self` caller as a member
     callers: dict[str, Headers] = field(default_factory=dict)
 
 
@@ -63,7 +64,10 @@ async def make_world(client: httpx.AsyncClient, token: Callable[..., Headers], a
             f"/v1/organisations/{org}/invitations", json={"email": "n@x.nl", "name": "New"}, headers=own_admin
         )
     ).json()
-    world = World(org, other_org, application, person, invitation["id"], invitation["code"])
+    group_body = {"name": f"Audit {tag}", "kind": "working_group", "topic": "Audit", "chairs": [board]}
+    group = (await client.post("/v1/groups", json=group_body, headers=admin)).json()["id"]
+    assert (await client.post(f"/v1/groups/{group}/members", headers=token(person))).status_code == 201
+    world = World(org, other_org, application, person, invitation["id"], invitation["code"], group)
     world.callers = {
         "network_admin": admin,
         "own_admin": own_admin,
@@ -88,7 +92,11 @@ class Row:
 
     def url(self, world: World) -> str:
         return self.path.format(
-            org=world.org, application=world.application, person=world.person, invitation=world.invitation
+            org=world.org,
+            application=world.application,
+            person=world.person,
+            invitation=world.invitation,
+            group=world.group,
         )
 
 
@@ -101,6 +109,8 @@ IN_NETWORK = "network_admin own_admin own_board self other_admin other_member"
 MANAGERS = "network_admin own_admin"
 PROFILE = {"name": "Gemeente A-B", "kind": "municipality", "domains": ["housing"]}
 ME = {"name": "Someone", "language": "nl", "visibility": "network"}
+GROUP = {"topic": "HR", "description": "", "joining": "open"}
+CHAIR = {"role": "chair"}
 
 ROWS = [
     row("GET", "/v1/organisations", EVERYONE, 0, changes=False),
@@ -127,6 +137,20 @@ ROWS = [
     row("POST", "/v1/organisations/{org}/invitations/{invitation}/withdraw", MANAGERS, 403),
     # Anyone signed in may accept with the code (those already in the network get 409): the code is the key.
     row("POST", "/v1/invitations/{invitation}/accept", EVERYONE, 0, body=lambda w: {"code": w.code}),
+    # Groups: the network sees them; network admins make and archive them; chairs run them.
+    row("POST", "/v1/groups", "network_admin", 403, body=lambda w: {"name": f"G {uuid4()}", **GROUP, "kind": "board"}),
+    row("GET", "/v1/groups", IN_NETWORK, 403, changes=False),
+    row("GET", "/v1/groups/{group}", IN_NETWORK, 403, changes=False),
+    row("PUT", "/v1/groups/{group}", "network_admin own_board", 403, body=lambda w: {"name": f"G {uuid4()}", **GROUP}),
+    row("POST", "/v1/groups/{group}/archive", "network_admin", 403),
+    row("POST", "/v1/groups/{group}/members", IN_NETWORK, 403),
+    row("GET", "/v1/groups/{group}/members", IN_NETWORK, 403, changes=False),
+    row("PUT", "/v1/groups/{group}/members/{person}/role", "network_admin own_board", 403, body=lambda w: CHAIR),
+    row("POST", "/v1/groups/{group}/members/{person}/approve", "network_admin own_board", 403),
+    row("DELETE", "/v1/groups/{group}/members/{person}", "network_admin own_board self", 403),
+    # The directory: for people of the network; the `self` caller is visible to the whole network.
+    row("GET", "/v1/people", IN_NETWORK, 403, changes=False),
+    row("GET", "/v1/people/{person}", IN_NETWORK, 403, changes=False),
 ]
 
 
