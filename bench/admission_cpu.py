@@ -24,6 +24,7 @@ from flow import (
     admit_path,
     at_rate,
     bare_fastapi,
+    consumer_batches,
     create_applications,
     jit_compiler_seconds,
     machine_speed,
@@ -101,12 +102,14 @@ async def measure(platform: Platform, rate: float, n: int, warmup: int) -> None:
         platform_meter.start()
         kafka = platform.infra.kafka.pid if platform.infra.kafka is not None else None
         jit_before = jit_compiler_seconds(kafka) if kafka else 0.0
+        batches_before = consumer_batches(platform)
         t0 = loop.time()
         sent_for = await at_rate(client, paths[warmup:], headers, rate)
         count, _ = await welcomes_committed(platform, warmup + n)
         elapsed = loop.time() - t0
         cpu = platform_meter.seconds()
         jit = jit_compiler_seconds(kafka) - jit_before if kafka else 0.0
+        batches = consumer_batches(platform) - batches_before
     missing = warmup + n - count
 
     print()
@@ -117,6 +120,7 @@ async def measure(platform: Platform, rate: float, n: int, warmup: int) -> None:
          {k: v for k, v in idle.items() if k != LOAD}, n, bare_elapsed)  # fmt: skip
     total = show("admission flow", cpu, n, elapsed, per="admission")
     print(f"  of which the broker's JIT compiler: {jit / n * 1000:.2f} ms per admission (warm-up: {warmup})")
+    print(f"  notifications handled them in {batches:.0f} batches, {n / max(batches, 1):.2f} admissions per batch")
     print(f"ratio flow / bare FastAPI request: x{total / baseline:.1f}")
     print(f"machine speed: {speed_before:.1f} M loop iterations/s on one core before measuring, "
           f"{machine_speed():.1f} after ({os.cpu_count()} cores)")  # fmt: skip

@@ -201,6 +201,16 @@ def bare_fastapi() -> Iterator[tuple[str, int]]:
             process.wait()
 
 
+def consumer_batches(platform: Platform, service: str = "notifications") -> float:
+    """How many batches the service's consumer has handled (from its /metrics): events per batch shows
+    whether admissions travelled alone or together (a stalled load generator sends bursts)."""
+    with urllib.request.urlopen(f"{platform.url(service)}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith(f"npd_{service}_event_batch_size_events_count"):
+                return float(line.split()[-1])
+    return 0.0
+
+
 def admit_path(org_id: str | UUID) -> str:
     return f"/v1/organisations/{org_id}/admit"
 
