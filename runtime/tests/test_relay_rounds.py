@@ -1,5 +1,5 @@
-"""How the relay shares work between commits: a linger after a wake-up, and deletes carried by the next
-round's read. Real PostgreSQL and Kafka."""
+"""How the relay shares work between commits: at most one round per interval, and deletes carried by the
+next round's read. Real PostgreSQL and Kafka."""
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
@@ -47,27 +47,31 @@ async def rows_of(engine: AsyncEngine, key: Any) -> int:
         return len((await session.execute(select(outbox.c.position).where(outbox.c.key == str(key)))).all())
 
 
-async def commits_in_quick_succession(engine: AsyncEngine, org_id: Any, n: int) -> None:
+async def commits_in_succession(engine: AsyncEngine, org_id: Any, n: int) -> None:
     for envelope in departures(org_id, n):
+        await asyncio.sleep(0.1)  # longer than a round takes, far shorter than the interval below
         await write(engine, [envelope])
-        await asyncio.sleep(0.02)
 
 
-async def test_commits_that_land_while_the_relay_lingers_leave_in_one_record_batch(
+async def test_a_commit_after_a_quiet_spell_leaves_at_once_and_those_soon_after_it_leave_together(
     rounds_db: tuple[str, AsyncEngine], kafka: str, kafka_producer: AIOKafkaProducer
 ) -> None:
     url, engine = rounds_db
     counted = {}
-    for linger_s in (0.0, 0.5):
+    for interval_s in (0.0, 1.0):
         producer = CountingProducer(kafka_producer)
-        async with relay_running(relay(url, producer, linger_s=linger_s)):  # type: ignore[arg-type]
-            await asyncio.sleep(1.0)  # listening, idle (past the linger after its first look)
+        async with relay_running(relay(url, producer, round_interval_s=interval_s)):  # type: ignore[arg-type]
+            await asyncio.sleep(1.2)  # listening, idle, past the interval after its first look
             org_id = uuid4()
-            await commits_in_quick_succession(engine, org_id, 4)  # one aggregate: one partition
+            await write(engine, departures(org_id, 1))
+            async with asyncio.timeout(0.5):  # well within the interval: it did not wait for it
+                while producer.batches < 1:  # noqa: ASYNC110 - the relay runs in another task
+                    await asyncio.sleep(0.01)
+            await commits_in_succession(engine, org_id, 3)  # one aggregate: one partition
             assert len(await read_back(kafka, str(org_id).encode(), 4)) == 4
-        counted[linger_s] = producer.batches
-    assert counted[0.0] > 1  # without a linger, each commit is a round of its own
-    assert counted[0.5] == 1
+        counted[interval_s] = producer.batches
+    assert counted[0.0] > 2  # without an interval, nearly every commit is a round of its own
+    assert counted[1.0] == 2
 
 
 async def test_rows_acknowledged_in_one_round_are_deleted_by_the_next_rounds_read(

@@ -1,4 +1,7 @@
-"""The relay's loop: wake on commit, linger briefly, then publish in rounds of one statement each.
+"""The relay's loop: wake on commit, then publish in rounds of one statement each, at most one round per
+`round_interval_s`: a commit after a quiet spell leaves at once, and commits that land sooner after a round
+wait for the next one together (one read, one produce request, one fetch and one consumer transaction
+downstream), at most `round_interval_s`.
 
 A round is one statement on the relay's connection: it deletes the rows Kafka acknowledged in the round
 before and reads the next rows to send (a data-modifying WITH runs to completion whatever its SELECT
@@ -60,7 +63,7 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         metrics: ServiceMetrics,
         batch_size: int = 500,
-        linger_s: float = 0.0,
+        round_interval_s: float = 0.0,
         idle_delete_s: float = 0.5,
         safety_poll_s: float = 5.0,
         standby_poll_s: float = 2.0,
@@ -70,7 +73,8 @@ class OutboxRelay:
         self._lock_key = relay_lock_key(service)
         self._producer = producer
         self._batch_size = batch_size
-        self._linger_s = linger_s
+        self._round_interval_s = round_interval_s
+        self._round_at = float("-inf")  # monotonic start of the last round
         self._idle_delete_s = idle_delete_s
         self._safety_poll_s = safety_poll_s
         self._standby_poll_s = standby_poll_s
@@ -122,9 +126,9 @@ class OutboxRelay:
                     if not await self._observe_backlog(conn):
                         continue
                 else:
-                    # Commits that land meanwhile share this round: one read, one produce request.
-                    await asyncio.sleep(self._linger_s)
+                    await asyncio.sleep(self._round_at + self._round_interval_s - time.monotonic())
                 wake.clear()
+                self._round_at = time.monotonic()
                 await self._drain(conn)
         finally:
             self._health.metrics.relay_active.set(0)
