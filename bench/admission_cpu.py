@@ -5,11 +5,13 @@ its outbox relay to Kafka, the welcome written by notifications. Not a test: it 
     uv run python bench/admission_cpu.py --rate 200 --admissions 4000
 
 Starts its own Kafka and PostgreSQL (empty) and the two services as separate processes, as `make run`
-does; warms up (the broker's JIT), then admits at a steady rate and counts the CPU time (utime + stime) of
-membership, notifications, the Kafka broker, this PostgreSQL cluster's backends (reaped ones included) and
-the load generator, from the first admission until the last welcome is committed. Baseline in the same
-run: a bare one-route FastAPI app under uvicorn answering the same number of requests at the same rate
-from the same client (its CPU plus the load generator's). The platform's idle CPU is measured meanwhile.
+does; warms up until the broker's JIT compiler has settled (at least --warmup admissions; its compiler
+threads are still busy for 60-100 s at 100/s, a start-up cost no long-running broker pays), then admits
+at a steady rate and counts the CPU time (utime + stime) of membership, notifications, the Kafka broker,
+this PostgreSQL cluster's backends (reaped ones included) and the load generator, from the first
+admission until the last welcome is committed. Baseline in the same run: a bare one-route FastAPI app
+under uvicorn answering the same number of requests at the same rate from the same client (its CPU plus
+the load generator's). The platform's idle CPU is measured meanwhile.
 """
 
 import argparse
@@ -17,13 +19,29 @@ import asyncio
 import os
 
 import uvloop
-from flow import CpuMeter, admit_path, at_rate, bare_fastapi, create_applications, machine_speed, welcomes_committed
+from flow import (
+    CpuMeter,
+    admit_path,
+    at_rate,
+    bare_fastapi,
+    consumer_batches,
+    create_applications,
+    jit_compiler_seconds,
+    machine_speed,
+    welcomes_committed,
+)
 from fresh import fresh_infra
 from lean_http import LeanHttp
 from npd_devstack.platform import Platform
 
 GOAL_MS = 5.0
 LOAD = "load generator (this script)"
+# The broker's JIT keeps compiling for 60-100 s at 100/s (measured per thread: its compiler threads used a
+# fifth of a core at 20-45 s, under 2 % from ~90 s on), and that start-up cost is no part of a steady state.
+WARM_CHUNK_S = 5.0
+JIT_SETTLED = 0.02  # of a core, over each of SETTLED_CHUNKS chunks in a row
+SETTLED_CHUNKS = 3
+WARM_MAX_S = 180.0
 
 
 def show(title: str, seconds: dict[str, float], n: int, elapsed: float, per: str = "request") -> float:
@@ -35,17 +53,33 @@ def show(title: str, seconds: dict[str, float], n: int, elapsed: float, per: str
     return total / n * 1000
 
 
+async def warm_up(client: LeanHttp, platform: Platform, paths: list[str], headers: dict[str, str], rate: float,
+                  at_least: int) -> int:  # fmt: skip
+    """Admit at `rate`, at least `at_least` times and then until the broker's JIT compiler has settled (or
+    WARM_MAX_S has passed); returns how many admissions it took."""
+    kafka = platform.infra.kafka.pid if platform.infra.kafka is not None else None
+    chunk = max(1, round(rate * WARM_CHUNK_S))
+    done = settled = 0
+    while done < len(paths):
+        jit_before = jit_compiler_seconds(kafka) if kafka else 0.0
+        elapsed = await at_rate(client, paths[done : done + chunk], headers, rate)
+        done += min(chunk, len(paths) - done)
+        jit = (jit_compiler_seconds(kafka) - jit_before) / elapsed if kafka else 0.0
+        print(f"  {done} admissions, broker JIT compiler {jit:.1%} of a core", flush=True)
+        settled = settled + 1 if jit < JIT_SETTLED else 0
+        if done >= at_least and settled >= SETTLED_CHUNKS:
+            break
+    await welcomes_committed(platform, done)
+    return done
+
+
 async def measure(platform: Platform, rate: float, n: int, warmup: int) -> None:
     admin = platform.infra.issuer.mint("bench-admin", ["network_admin"])
     headers = {"Authorization": f"Bearer {admin}"}
-    print(f"preparing {warmup + n} applications ...", flush=True)
-    paths = [admit_path(o) for o in await create_applications(platform, warmup + n)]
+    most = max(warmup, round(rate * WARM_MAX_S))
+    print(f"preparing {most + n} applications ...", flush=True)
+    paths = [admit_path(o) for o in await create_applications(platform, most + n)]
     platform_meter = CpuMeter.of_platform(platform, **{LOAD: os.getpid()})
-
-    async with LeanHttp(platform.url("membership")) as client:
-        print(f"warming up: {warmup} admissions at {rate:g}/s ...", flush=True)
-        await at_rate(client, paths[:warmup], headers, rate)
-        await welcomes_committed(platform, warmup)
 
     print(f"baseline: {n} requests at {rate:g}/s to a bare FastAPI app ...", flush=True)
     with bare_fastapi() as (url, pid):
@@ -53,21 +87,29 @@ async def measure(platform: Platform, rate: float, n: int, warmup: int) -> None:
             bare_meter = CpuMeter({"bare FastAPI app (uvicorn)": pid, LOAD: os.getpid()})
             platform_meter.start()
             bare_meter.start()
-            bare_elapsed = await at_rate(bare, paths[warmup:], headers, rate)
+            bare_elapsed = await at_rate(bare, paths[most:], headers, rate)
             bare_cpu = bare_meter.seconds()
             idle = platform_meter.seconds()
 
-    # New connections: uvicorn closed the warm-up's, idle for longer than its keep-alive timeout.
     async with LeanHttp(platform.url("membership")) as client:
+        print(f"warming up at {rate:g}/s: at least {warmup} admissions, then until the broker's JIT settles",
+              flush=True)  # fmt: skip
+        warmup = await warm_up(client, platform, paths[:most], headers, rate, warmup)
+        paths = paths[:warmup] + paths[most:]
         speed_before = machine_speed()
         print(f"measuring: {n} admissions at {rate:g}/s ...", flush=True)
         loop = asyncio.get_running_loop()
         platform_meter.start()
+        kafka = platform.infra.kafka.pid if platform.infra.kafka is not None else None
+        jit_before = jit_compiler_seconds(kafka) if kafka else 0.0
+        batches_before = consumer_batches(platform)
         t0 = loop.time()
         sent_for = await at_rate(client, paths[warmup:], headers, rate)
         count, _ = await welcomes_committed(platform, warmup + n)
         elapsed = loop.time() - t0
         cpu = platform_meter.seconds()
+        jit = jit_compiler_seconds(kafka) - jit_before if kafka else 0.0
+        batches = consumer_batches(platform) - batches_before
     missing = warmup + n - count
 
     print()
@@ -77,6 +119,8 @@ async def measure(platform: Platform, rate: float, n: int, warmup: int) -> None:
     show("  meanwhile, the platform idle (ms per request = idle CPU / the same requests)",
          {k: v for k, v in idle.items() if k != LOAD}, n, bare_elapsed)  # fmt: skip
     total = show("admission flow", cpu, n, elapsed, per="admission")
+    print(f"  of which the broker's JIT compiler: {jit / n * 1000:.2f} ms per admission (warm-up: {warmup})")
+    print(f"  notifications handled them in {batches:.0f} batches, {n / max(batches, 1):.2f} admissions per batch")
     print(f"ratio flow / bare FastAPI request: x{total / baseline:.1f}")
     print(f"machine speed: {speed_before:.1f} M loop iterations/s on one core before measuring, "
           f"{machine_speed():.1f} after ({os.cpu_count()} cores)")  # fmt: skip

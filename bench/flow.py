@@ -96,6 +96,17 @@ class CpuMeter:
         return {name: (after[name] - self._before.get(name, 0)) / TICKS_PER_S for name in after}
 
 
+def jit_compiler_seconds(pid: int) -> float:
+    """CPU seconds a HotSpot JVM's JIT compiler threads ("C1/C2 CompilerThread<n>") have used so far."""
+    ticks = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            if (task / "comm").read_text().startswith(("C1 CompilerThre", "C2 CompilerThre")):
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / TICKS_PER_S
+
+
 def machine_speed(seconds: float = 1.0) -> float:
     """Millions of bare Python loop iterations per second on one core: how fast the host lets us run
     right now (shared hosts vary by tens of percent within an hour); compare runs with it."""
@@ -188,6 +199,16 @@ def bare_fastapi() -> Iterator[tuple[str, int]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def consumer_batches(platform: Platform, service: str = "notifications") -> float:
+    """How many batches the service's consumer has handled (from its /metrics): events per batch shows
+    whether admissions travelled alone or together (a stalled load generator sends bursts)."""
+    with urllib.request.urlopen(f"{platform.url(service)}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith(f"npd_{service}_event_batch_size_events_count"):
+                return float(line.split()[-1])
+    return 0.0
 
 
 def admit_path(org_id: str | UUID) -> str:

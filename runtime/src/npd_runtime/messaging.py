@@ -80,6 +80,7 @@ class Messaging:
                 database_url=self._settings.database_url,
                 producer=self.producer,
                 metrics=self._metrics,
+                round_interval_s=self._settings.relay_round_interval_ms / 1000,
             )
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self._name}-relay"))
         if self._handlers:

@@ -37,6 +37,10 @@ class ServiceSettings(KafkaSettings):
 
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     relay_enabled: bool = True
+    # The relay starts a round at most this often; a commit after a quiet spell leaves at once, commits that
+    # land sooner after a round leave together in the next (one read, one produce request, one fetch and one
+    # consumer transaction downstream): at 100 commits/s, 20 ms makes rounds of two (docs/decisions.md 34).
+    relay_round_interval_ms: float = Field(20.0, ge=0, le=100)
     consumer_max_attempts: int = Field(5, ge=1, le=20)
     consumer_batch_size: int = Field(500, ge=1, le=5000)
     # How long a caller's roles and groups are kept in the process between loads: at most this long does
