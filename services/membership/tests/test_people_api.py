@@ -1,15 +1,17 @@
 """People over HTTP on the real PostgreSQL: joining by invitation, roles, profile, leaving, erasure, and what an
 organisation's departure does to its people. Events are read from the outbox (the relay is off here)."""
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from npd_membership.main import spec
 from npd_membership.models import invitations, organisations
+from npd_membership.organisations import service as organisation_service
 from npd_membership.people import service
 from npd_membership.people.domain import Role
 from npd_runtime.outbox import OUTBOX as outbox
@@ -317,3 +319,34 @@ async def test_the_last_network_admin_keeps_the_role(
             text("INSERT INTO person_roles (person_id, role, granted_at) VALUES ('next-admin', 'network_admin', now())")
         )
         assert [g.role for g in await service.revoke_role(session, "sole-admin", Role.NETWORK_ADMIN)] == []
+
+
+async def test_two_organisations_with_one_contact_admitted_at_once_both_succeed_and_register_them_once(
+    app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers]
+) -> None:
+    app, client = app_and_client
+    contact = f"busy-contact-{uuid4().hex[:8]}"
+    orgs = []
+    for _ in range(2):
+        body = {
+            "name": f"Gemeente {uuid4().hex[:8]}",
+            "kind": "municipality",
+            "contact_name": "B",
+            "contact_email": "b@x.nl",
+        }
+        orgs.append(UUID((await client.post("/v1/organisations", json=body, headers=token(contact))).json()["id"]))
+    async with app.state.sessions() as first, app.state.sessions() as second:
+        await first.begin()
+        await second.begin()
+        await organisation_service.admit_organisation(first, orgs[0], by="admin-1")  # registers them, uncommitted
+        # The second admission finds nobody yet, so tries to register them too and waits on the first's key.
+        waiting = asyncio.create_task(organisation_service.admit_organisation(second, orgs[1], by="admin-1"))
+        await asyncio.sleep(0.5)
+        assert not waiting.done()
+        await first.commit()
+        admitted = await waiting
+        await second.commit()
+    assert admitted.status.value == "member"
+    me = (await client.get("/v1/me", headers=token(contact))).json()
+    assert me["organisation_id"] == str(orgs[0])
+    assert [kind for _, kind, _ in await events_of(app, contact)].count("person-registered") == 1

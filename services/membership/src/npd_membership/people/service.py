@@ -9,6 +9,7 @@ from uuid import UUID
 import npd_contracts as contracts
 from npd_runtime import changed_fields, publish
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_membership.groups.domain import GroupLeaveReason
@@ -106,7 +107,18 @@ async def grants_of(session: AsyncSession, person_id: str) -> tuple[RoleGrant, .
 
 
 async def store_registration(session: AsyncSession, change: domain.Registered) -> Person:
-    await PEOPLE.insert(session, [change.person])
+    """Store a registration and announce it; AlreadyRegistered when the person is in the network already.
+
+    Callers look the person up first, but a lookup locks no row that does not exist yet: two transactions
+    registering one subject at once (two organisations with one contact admitted together, two replicas
+    making the same network admin) both find nobody, and the second one's insert waits for the first and
+    then violates the key. Under a savepoint that is an answer, not a failed transaction.
+    """
+    try:
+        async with session.begin_nested():
+            await PEOPLE.insert(session, [change.person])
+    except IntegrityError:
+        raise AlreadyRegistered(change.person.id) from None
     await PERSON_ROLES.insert(session, change.grants)
     await publish(session, *contract_events(change))
     return change.person
@@ -140,7 +152,10 @@ async def register_contact(session: AsyncSession, org: AdmittedOrganisation, *, 
         granted_by=by,
         now=_now(),
     )
-    return await store_registration(session, change)
+    try:
+        return await store_registration(session, change)
+    except AlreadyRegistered:
+        return None  # registered by a concurrent admission of another organisation they are the contact of
 
 
 async def ensure_network_admin(session: AsyncSession, subject: str) -> None:
