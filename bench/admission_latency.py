@@ -27,6 +27,7 @@ from fresh import fresh_infra
 from lean_http import LeanHttp
 from npd_contracts import MemberJoined
 from npd_contracts.topics import MEMBERSHIP_ORGANISATION
+from npd_devstack.issuer import DevIssuer
 from npd_devstack.platform import Platform
 from npd_devstack.stack import Infra
 
@@ -46,11 +47,13 @@ async def enable_commit_timestamps(infra: Infra) -> None:
         await conn.close()
 
 
-async def apply_many(client: httpx.AsyncClient, token: str, n: int) -> list[str]:
-    headers = {"Authorization": f"Bearer {token}"}
+async def apply_many(client: httpx.AsyncClient, issuer: DevIssuer, n: int) -> list[str]:
     sem = asyncio.Semaphore(20)
 
     async def one(i: int) -> str:
+        # A contact of their own per organisation, as in life: each admission registers its contact as the
+        # organisation's admin (PersonRegistered, PersonRoleGranted twice), which the flow measured includes.
+        headers = {"Authorization": f"Bearer {issuer.mint(f'bench-contact-{i}-{uuid4().hex[:6]}', [])}"}
         async with sem:
             body = {
                 "name": f"Bench {uuid4().hex[:12]}",
@@ -141,12 +144,11 @@ def report(label: str, values_s: list[float]) -> str:
 async def measure(platform: Platform, rate: float, seconds: float, warmup: int) -> None:
     issuer = platform.infra.issuer
     admin = issuer.mint("bench-admin", ["network_admin"])
-    applicant = issuer.mint("bench-contact", [])
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     async with httpx.AsyncClient(base_url=platform.url("membership"), limits=limits, timeout=30) as client:
         total = warmup + int(rate * seconds)
         print(f"preparing {total} applications ...", flush=True)
-        org_ids = await apply_many(client, applicant, total)
+        org_ids = await apply_many(client, issuer, total)
     async with LeanHttp(platform.url("membership")) as lean:
         await admit_at_rate(lean, admin, org_ids[:warmup], rate)
         await committed_at(platform.infra.postgres.dsn("notifications"), org_ids[:warmup])

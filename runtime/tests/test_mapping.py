@@ -140,3 +140,26 @@ def test_a_field_without_a_column_is_refused() -> None:
 
     with pytest.raises(TypeError, match="missing"):
         Entity(Odd, things)
+
+
+async def test_an_insert_with_events_writes_the_rows_and_their_outbox_rows_in_one_statement(
+    session: AsyncSession,
+) -> None:
+    rows = [thing("p"), thing("q")]
+    org = uuid4()
+    await THINGS.insert(session, rows, events=[left(org), left(org)])
+    assert [await THINGS.get(session, r.id) for r in rows] == rows
+    written = (await session.execute(select(OUTBOX.c.type).where(OUTBOX.c.key == str(org)))).scalars().all()
+    assert written == ["nl.npd.membership.member-left.v1"] * 2
+    joined = MemberJoined(
+        organisation_id=org, name="x", kind=OrganisationKind.OTHER, contact_person_id="p", joined_at=datetime.now(UTC)
+    )
+    with pytest.raises(UndeclaredEvent):
+        await THINGS.insert(session, [thing()], events=[joined])
+
+
+async def test_insert_new_writes_once_and_answers_whether_it_did(session: AsyncSession) -> None:
+    first = thing("first")
+    assert await THINGS.insert_new(session, first) is True
+    assert await THINGS.insert_new(session, replace(first, name="second")) is False
+    assert await THINGS.get(session, first.id) == first

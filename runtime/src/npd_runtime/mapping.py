@@ -27,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,7 +91,8 @@ class Entity(Generic[T]):
         self._get = by_key
         self._get_for_update = by_key.with_for_update()
         self._insert = insert(table)
-        self._updates: dict[tuple[tuple[str, ...], int], Update | Insert] = {}
+        self._insert_new = pg_insert(table).on_conflict_do_nothing(index_elements=self._key).returning(*self._key)
+        self._updates: dict[tuple[Any, ...], Update | Insert] = {}
 
     def load(self, row: Any) -> T:
         values = row._mapping
@@ -120,11 +122,31 @@ class Entity(Generic[T]):
     async def all(self, session: AsyncSession, stmt: Select[Any]) -> list[T]:
         return [self.load(row) for row in await session.execute(stmt)]
 
-    async def insert(self, session: AsyncSession, objs: Iterable[T]) -> None:
-        """Insert every object in one statement."""
+    async def insert(self, session: AsyncSession, objs: Iterable[T], *, events: Sequence[EventData] = ()) -> None:
+        """Insert every object in one statement; with `events`, their outbox rows in the same statement."""
         rows = [self.values(obj) for obj in objs]
-        if rows:
-            await session.execute(self._insert, rows)
+        if not events:
+            if rows:
+                await session.execute(self._insert, rows)
+            return
+        params = {f"row_{i}_{name}": value for i, row in enumerate(rows) for name, value in row.items()}
+        await session.execute(self._insert_with_events(len(rows), len(events)), params | outbox_params(session, events))
+
+    async def insert_new(self, session: AsyncSession, obj: T) -> bool:
+        """Insert `obj` unless a row with its key exists (then False, and nothing written). A concurrent insert
+        of the same key makes this wait for it to commit, then answer False: no error, no savepoint."""
+        return (await session.execute(self._insert_new, self.values(obj))).first() is not None
+
+    def _insert_with_events(self, rows: int, events: int) -> Insert:
+        key = ("insert", rows, events)
+        stmt = self._updates.get(key)
+        if not isinstance(stmt, Insert):
+            values: list[dict[str, Any]] = [
+                {name: bindparam(f"row_{i}_{name}") for name in self.fields} for i in range(rows)
+            ]
+            stmt = with_outbox_rows(insert(self.table).values(values) if rows else None, events)
+            self._updates[key] = stmt  # bounded: one per (rows, events) the use cases make
+        return stmt
 
     async def update(
         self, session: AsyncSession, obj: T, *fields: str, events: Sequence[EventData] = (), **extra: Any

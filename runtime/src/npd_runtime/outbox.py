@@ -167,7 +167,7 @@ def outbox_params(session: AsyncSession, events: Sequence[EventData | Envelope[E
     }
 
 
-def with_outbox_rows(change: Update, events: int) -> Insert:
+def with_outbox_rows(change: Update | Insert | None, events: int) -> Insert:
     """One statement that makes `change` and writes `events` outbox rows (parameters from outbox_params):
     a round trip and a pass through SQLAlchemy fewer than the change followed by publish(), with the same
     effect in the same transaction. PostgreSQL runs a data-modifying WITH to completion whatever the rest
@@ -176,6 +176,5 @@ def with_outbox_rows(change: Update, events: int) -> Insert:
     # SELECTs of typed parameters, not a multi-row VALUES: SQLAlchemy cannot cache the compiled form of
     # the latter, and compiling this statement costs more than it saves.
     rows = [select(*(bindparam(f"outbox_{i}_{c.name}", type_=c.type) for c in columns)) for i in range(events)]
-    return (
-        insert(OUTBOX).from_select(columns, rows[0] if events == 1 else union_all(*rows)).add_cte(change.cte("change"))
-    )
+    outbox = insert(OUTBOX).from_select(columns, rows[0] if events == 1 else union_all(*rows))
+    return outbox if change is None else outbox.add_cte(change.cte("change"))

@@ -9,7 +9,6 @@ from uuid import UUID
 import npd_contracts as contracts
 from npd_runtime import changed_fields, publish
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_membership.groups.domain import GroupLeaveReason
@@ -107,20 +106,13 @@ async def grants_of(session: AsyncSession, person_id: str) -> tuple[RoleGrant, .
 
 
 async def store_registration(session: AsyncSession, change: domain.Registered) -> Person:
-    """Store a registration and announce it; AlreadyRegistered when the person is in the network already.
-
-    Callers look the person up first, but a lookup locks no row that does not exist yet: two transactions
-    registering one subject at once (two organisations with one contact admitted together, two replicas
-    making the same network admin) both find nobody, and the second one's insert waits for the first and
-    then violates the key. Under a savepoint that is an answer, not a failed transaction.
-    """
-    try:
-        async with session.begin_nested():
-            await PEOPLE.insert(session, [change.person])
-    except IntegrityError:
-        raise AlreadyRegistered(change.person.id) from None
-    await PERSON_ROLES.insert(session, change.grants)
-    await publish(session, *contract_events(change))
+    """Store a registration and announce it (two statements); AlreadyRegistered when the person is in the
+    network already, also when a concurrent transaction registered them a moment ago (a lookup beforehand
+    locks no row that does not exist yet: two organisations with one contact admitted together, two
+    replicas making the same network admin)."""
+    if not await PEOPLE.insert_new(session, change.person):
+        raise AlreadyRegistered(change.person.id)
+    await PERSON_ROLES.insert(session, change.grants, events=contract_events(change))
     return change.person
 
 
@@ -139,9 +131,6 @@ class AdmittedOrganisation(Protocol):
 
 async def register_contact(session: AsyncSession, org: AdmittedOrganisation, *, by: str) -> Person | None:
     """An admitted organisation's contact joins the network as its admin (unless already in the network)."""
-    existing = await PEOPLE.get(session, org.contact_person_id, for_update=True)
-    if existing is not None:
-        return None
     change = domain.register(
         org.contact_person_id,
         org.id,
