@@ -350,3 +350,50 @@ async def test_two_organisations_with_one_contact_admitted_at_once_both_succeed_
     me = (await client.get("/v1/me", headers=token(contact))).json()
     assert me["organisation_id"] == str(orgs[0])
     assert [kind for _, kind, _ in await events_of(app, contact)].count("person-registered") == 1
+
+
+async def test_someone_who_left_comes_back_with_a_new_invitation_and_a_contact_with_a_new_organisation(
+    app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers], admin: Headers
+) -> None:
+    app, client = app_and_client
+    org_id = await member_organisation(client, token, admin)
+    contact = await contact_of(client, admin, org_id)
+    sub = await invite_and_accept(client, token, token(contact), org_id)
+    assert (await client.post(f"/v1/people/{sub}/leave", headers=token(sub))).status_code == 200
+    other_org = await member_organisation(client, token, admin)
+    other_admin = token(await contact_of(client, admin, other_org))
+    invited = (
+        await client.post(
+            f"/v1/organisations/{other_org}/invitations",
+            json={"email": "back@x.nl", "name": "Back"},
+            headers=other_admin,
+        )
+    ).json()
+    back = await client.post(
+        f"/v1/invitations/{invited['id']}/accept", json={"code": invited["code"]}, headers=token(sub)
+    )
+    assert back.status_code == 200, back.text
+    assert (back.json()["status"], back.json()["organisation_id"], back.json()["left_at"]) == (
+        "active",
+        other_org,
+        None,
+    )
+    assert [kind for _, kind, _ in await events_of(app, sub)][-3:] == [
+        "person-left",
+        "person-registered",
+        "person-role-granted",
+    ]
+
+    # The first organisation leaves, so its contact leaves the network; they apply for another, which is admitted.
+    assert (await client.post(f"/v1/organisations/{org_id}/leave", headers=token(contact))).status_code == 200
+    body = {
+        "name": f"Gemeente {uuid4().hex[:8]}",
+        "kind": "municipality",
+        "contact_name": "A",
+        "contact_email": "a@x.nl",
+    }
+    third = (await client.post("/v1/organisations", json=body, headers=token(contact))).json()["id"]
+    assert (await client.post(f"/v1/organisations/{third}/admit", headers=admin)).status_code == 200
+    me = (await client.get("/v1/me", headers=token(contact))).json()
+    assert (me["status"], me["organisation_id"]) == ("active", third)
+    assert {r["role"] for r in me["roles"]} == {"org_admin", "member"}

@@ -15,7 +15,7 @@ from npd_membership.models import INVITATIONS, PEOPLE, invitations
 from npd_membership.organisations.domain import Status
 from npd_membership.organisations.service import get_organisation
 from npd_membership.people import domain
-from npd_membership.people.domain import Invitation, Person, Role
+from npd_membership.people.domain import Invitation, Person, PersonStatus, Role
 from npd_membership.people.service import AlreadyRegistered, store_registration
 
 
@@ -79,7 +79,8 @@ async def accept(session: AsyncSession, invitation_id: UUID, code: str, *, perso
     if invitation is None or not hmac.compare_digest(invitation.code_hash, _hash(code)):
         raise InvitationNotFound(invitation_id)
     accepted = domain.accept(invitation, person_id, _now())
-    if await PEOPLE.get(session, person_id, for_update=True) is not None:
+    existing = await PEOPLE.get(session, person_id, for_update=True)
+    if existing is not None and existing.status is not PersonStatus.LEFT:  # someone who left may come back
         raise AlreadyRegistered(person_id)
     org = await get_organisation(session, invitation.organisation_id, for_update=True)
     if org.status is not Status.MEMBER:

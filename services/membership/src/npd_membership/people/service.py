@@ -106,12 +106,15 @@ async def grants_of(session: AsyncSession, person_id: str) -> tuple[RoleGrant, .
 
 
 async def store_registration(session: AsyncSession, change: domain.Registered) -> Person:
-    """Store a registration and announce it (two statements); AlreadyRegistered when the person is in the
-    network already, also when a concurrent transaction registered them a moment ago (a lookup beforehand
-    locks no row that does not exist yet: two organisations with one contact admitted together, two
-    replicas making the same network admin)."""
+    """Store a registration and announce it; AlreadyRegistered when the person is in the network already
+    (or was erased), also when a concurrent transaction registered them a moment ago: the insert waits for
+    it (a lookup beforehand locks no row that does not exist yet). Someone who left comes back with a fresh
+    record under the same id: a new invitation, or their organisation admitted again."""
     if not await PEOPLE.insert_new(session, change.person):
-        raise AlreadyRegistered(change.person.id)
+        existing = await PEOPLE.get(session, change.person.id, for_update=True)
+        if existing is None or existing.status is not PersonStatus.LEFT:
+            raise AlreadyRegistered(change.person.id)
+        await PEOPLE.update(session, change.person, *changed_fields(existing, change.person))
     await PERSON_ROLES.insert(session, change.grants, events=contract_events(change))
     return change.person
 
