@@ -83,7 +83,7 @@ async def idempotent_read(settings: NotificationsSettings, n: int) -> tuple[floa
     service = spec(settings)
     consumer = EventConsumer(
         name=f"bench-{uuid4().hex[:8]}",
-        handlers=service.handlers,
+        handlers=service.consumes,  # as the service runs it: its own handlers and the access read model
         sessions=create_sessions(engine),
         dead_letters=_NoDeadLetters(),
         metrics=ServiceMetrics("bench"),
