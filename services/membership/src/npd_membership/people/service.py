@@ -3,12 +3,12 @@ writes its events to the outbox; nothing here commits.
 """
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 import npd_contracts as contracts
 from npd_runtime import changed_fields, publish
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_membership.groups.domain import GroupLeaveReason
@@ -178,30 +178,9 @@ async def end_organisation(session: AsyncSession, org_id: UUID, at: datetime) ->
     """An organisation left: every role its people hold in it ends, and every group membership they have,
     each with its event (reason organisation_left); then its people leave the network (PersonLeft), since
     they were in it through their organisation. Their records stay, as `left`, for history."""
-    ended = await session.execute(
-        delete(person_roles)
-        .where(person_roles.c.organisation_id == org_id)
-        .returning(*[person_roles.c[name] for name in PERSON_ROLES.fields])
-    )
-    grants = [PERSON_ROLES.load(row) for row in ended]
     members = select(people.c.id).where(people.c.organisation_id == org_id)
-    left_groups = await session.execute(
-        delete(group_members)
-        .where(group_members.c.person_id.in_(members), group_members.c.status == "active")
-        .returning(group_members.c.person_id, group_members.c.group_id)
-    )
-    events: list[contracts.EventData] = [_revoked(g, RoleEndReason.ORGANISATION_LEFT, at) for g in grants]
-    events += [
-        contracts.PersonLeftGroup(
-            person_id=person_id,
-            group_id=group_id,
-            reason=contracts.GroupLeaveReason.ORGANISATION_LEFT,
-            left_at=at,
-        )
-        for person_id, group_id in left_groups
-    ]
-    # Pending requests to join groups end quietly: they were never memberships.
-    await session.execute(delete(group_members).where(group_members.c.person_id.in_(members)))
+    events = await _end_roles(session, person_roles.c.organisation_id == org_id, RoleEndReason.ORGANISATION_LEFT, at)
+    events += await _end_groups(session, group_members.c.person_id.in_(members), GroupLeaveReason.ORGANISATION_LEFT, at)
     departed = await session.execute(
         update(people)
         .where(people.c.organisation_id == org_id, people.c.status == PersonStatus.ACTIVE)
@@ -213,27 +192,30 @@ async def end_organisation(session: AsyncSession, org_id: UUID, at: datetime) ->
     await publish(session, *sorted(events, key=lambda e: e.subject))
 
 
-async def _end_groups(session: AsyncSession, person_id: str, reason: GroupLeaveReason, at: datetime) -> list[Any]:
-    """The person leaves every group (events for memberships; requests end quietly)."""
+async def _end_groups(
+    session: AsyncSession, whose: ColumnElement[bool], reason: GroupLeaveReason, at: datetime
+) -> list[contracts.EventData]:
+    """`whose` group memberships end, each with its event; requests to join end quietly (they were never
+    memberships)."""
     left = await session.execute(
         delete(group_members)
-        .where(group_members.c.person_id == person_id)
-        .returning(group_members.c.group_id, group_members.c.status)
+        .where(whose)
+        .returning(group_members.c.person_id, group_members.c.group_id, group_members.c.status)
     )
     return [
         contracts.PersonLeftGroup(
             person_id=person_id, group_id=group_id, reason=contracts.GroupLeaveReason(reason), left_at=at
         )
-        for group_id, status in left
+        for person_id, group_id, status in left
         if status == "active"
     ]
 
 
-async def _end_roles(session: AsyncSession, person_id: str, reason: RoleEndReason, at: datetime) -> list[Any]:
+async def _end_roles(
+    session: AsyncSession, which: ColumnElement[bool], reason: RoleEndReason, at: datetime
+) -> list[contracts.EventData]:
     ended = await session.execute(
-        delete(person_roles)
-        .where(person_roles.c.person_id == person_id)
-        .returning(*[person_roles.c[name] for name in PERSON_ROLES.fields])
+        delete(person_roles).where(which).returning(*[person_roles.c[name] for name in PERSON_ROLES.fields])
     )
     return [_revoked(PERSON_ROLES.load(row), reason, at) for row in ended]
 
@@ -244,8 +226,8 @@ async def leave_network(session: AsyncSession, person_id: str) -> Person:
     change = domain.leave(person, _now())
     at = change.person.left_at
     assert at is not None
-    ended = await _end_roles(session, person_id, RoleEndReason.PERSON_LEFT, at)
-    ended += await _end_groups(session, person_id, GroupLeaveReason.PERSON_LEFT, at)
+    ended = await _end_roles(session, person_roles.c.person_id == person_id, RoleEndReason.PERSON_LEFT, at)
+    ended += await _end_groups(session, group_members.c.person_id == person_id, GroupLeaveReason.PERSON_LEFT, at)
     await publish(session, *ended)
     await PEOPLE.update(session, change.person, "status", "left_at", events=contract_events(change))
     return change.person
@@ -258,8 +240,8 @@ async def erase(session: AsyncSession, person_id: str) -> Person:
     change = domain.erase(person, _now())
     at = change.person.erased_at
     assert at is not None
-    ended = await _end_roles(session, person_id, RoleEndReason.ERASED, at)
-    ended += await _end_groups(session, person_id, GroupLeaveReason.ERASED, at)
+    ended = await _end_roles(session, person_roles.c.person_id == person_id, RoleEndReason.ERASED, at)
+    ended += await _end_groups(session, group_members.c.person_id == person_id, GroupLeaveReason.ERASED, at)
     await publish(session, *ended)
     fields = ("name", "email", "function_title", "visibility", "status", "left_at", "erased_at")
     await PEOPLE.update(session, change.person, *fields, events=contract_events(change))
