@@ -9,6 +9,7 @@ a moment after membership has them: calls that name what it does not know yet ar
 
 import asyncio
 import functools
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
@@ -52,6 +53,7 @@ class MeetingsSeeder:
         self, municipalities: list[tuple[str, Headers]], groups: dict[str, str], members: dict[str, list[str]],
         people: list[str], as_: Callable[[str], Headers],
     ) -> dict[str, int]:  # fmt: skip
+        print("  meetings       venues, series and registrations in the events service ...", file=sys.stderr)
         await self._ok(await self._retrying(lambda: self.http.get("/v1/venues", headers=self.admin), {403}), "venues")
         venue = await self.venues(municipalities[:3])
         known = await self.series_titles()
