@@ -1,6 +1,6 @@
 """The event catalogue: every event type the platform publishes, by its CloudEvents type name."""
 
-from npd_contracts import groups, membership, people
+from npd_contracts import benchmark, groups, membership, people
 from npd_contracts.base import EventData
 
 EVENT_TYPES: dict[str, type[EventData]] = {
@@ -25,6 +25,14 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         groups.GroupCreated,
         groups.GroupChanged,
         groups.GroupArchived,
+        benchmark.BenchmarkCycleOpened,
+        benchmark.OrganisationInvited,
+        benchmark.SubmissionReminded,
+        benchmark.BenchmarkCycleClosed,
+        benchmark.BenchmarkResultsPublished,
+        benchmark.SubmissionReceived,
+        benchmark.SubmissionReturned,
+        benchmark.SubmissionFinalised,
     )
 }
 

@@ -26,6 +26,7 @@ MEMBERSHIP_PERSON = Topic("npd.membership.person")
 MEMBERSHIP_GROUP = Topic("npd.membership.group")
 EVENTS_MEETING = Topic("npd.events.meeting")
 BENCHMARK_SUBMISSION = Topic("npd.benchmark.submission")
+BENCHMARK_CYCLE = Topic("npd.benchmark.cycle")
 
 ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_ORGANISATION,
@@ -33,6 +34,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_GROUP,
     EVENTS_MEETING,
     BENCHMARK_SUBMISSION,
+    BENCHMARK_CYCLE,
 )
 
 
