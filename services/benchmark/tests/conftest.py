@@ -45,16 +45,17 @@ class OrgFactory(Protocol):
 
 @pytest_asyncio.fixture(scope="module")
 async def app_and_client(
-    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any]
+    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any], wait_for: Callable[..., Any]
 ) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
     app = create_app(BenchmarkSettings(**service_settings("benchmark", relay_enabled=False)))
     async with run_app(app) as client:
         # The starting catalogue is seeded at start-up, in the background.
-        while not app.state.start_up.done:
-            import asyncio
-
-            await asyncio.sleep(0.05)
+        await wait_for(lambda: _done(app))
         yield app, client
+
+
+async def _done(app: Any) -> bool:
+    return bool(app.state.start_up.done)
 
 
 @pytest_asyncio.fixture

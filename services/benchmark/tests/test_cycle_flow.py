@@ -73,15 +73,13 @@ async def test_a_cycle_of_45_organisations_end_to_end(
     for n, (org, o) in enumerate(orgs.items()):
         sub, h = submission_id(UUID(cid), org), o["headers"]
         if n % 9 == 0:  # a first try with three mistakes: all reported at once, nothing saved
-            bad = as_json(o["values"])
+            good = {k: v for k, v in o["values"].items() if k not in ("sickness_absence_pct", "customer_satisfaction")}
+            bad = as_json(good)
             bad["values"] += [
                 {"kpi_id": "sickness_absence_pct", "value": 140},
                 {"kpi_id": "no_such_kpi", "value": 1},
                 {"kpi_id": "customer_satisfaction", "value": 7, "unit": "%"},
             ]
-            bad["values"] = [v for v in bad["values"] if v["kpi_id"] not in ("sickness_absence_pct",)][:-1] + bad[
-                "values"
-            ][-3:]
             refused = await client.put(f"/v1/submissions/{sub}/values", json=bad, headers=h)
             assert refused.status_code == 422, refused.text
             reasons = {(e["kpi_id"], e["column"]) for e in refused.json()["errors"]}
