@@ -29,6 +29,10 @@ Headers = dict[str, str]
 _years = itertools.count(2030)
 
 
+def next_year() -> int:
+    return next(_years)
+
+
 class PersonFactory(Protocol):
     def __call__(self, sub: str, *roles: str, org: UUID | None = None) -> Awaitable[Headers]: ...
 
@@ -72,22 +76,48 @@ def _envelope(data: Any) -> Envelope[Any]:
     return Envelope(data=data, source="/npd/membership")
 
 
+async def add_person(app: Any, sub: str, *roles: str, org: UUID | None = None) -> None:
+    """As if membership's PersonRegistered and PersonRoleGranted had arrived."""
+    now = datetime.now(UTC)
+    async with app.state.sessions() as session, session.begin():
+        registered = PersonRegistered(person_id=sub, organisation_id=org, name=sub, language="nl", registered_at=now)
+        await on_person_registered(session, [_envelope(registered)])
+        for role in roles:
+            scope = None if role == "network_admin" else org
+            granted = PersonRoleGranted(person_id=sub, role=Role(role), organisation_id=scope, granted_at=now)
+            await on_person_role_granted(session, [_envelope(granted)])
+
+
 @pytest_asyncio.fixture
 async def person(app: Any, token: Callable[..., Headers]) -> PersonFactory:
     async def make(sub: str, *roles: str, org: UUID | None = None) -> Headers:
-        now = datetime.now(UTC)
-        async with app.state.sessions() as session, session.begin():
-            registered = PersonRegistered(
-                person_id=sub, organisation_id=org, name=sub, language="nl", registered_at=now
-            )
-            await on_person_registered(session, [_envelope(registered)])
-            for role in roles:
-                scope = None if role == "network_admin" else org
-                granted = PersonRoleGranted(person_id=sub, role=Role(role), organisation_id=scope, granted_at=now)
-                await on_person_role_granted(session, [_envelope(granted)])
+        await add_person(app, sub, *roles, org=org)
         return token(sub)
 
     return make
+
+
+async def add_org(
+    app: Any,
+    name: str | None = None,
+    kind: OrganisationKind = OrganisationKind.MUNICIPALITY,
+    size: SizeClass | None = SizeClass.FROM_250,
+    domains: tuple[PolicyDomain, ...] = (),
+) -> UUID:
+    """As if membership's MemberJoined had arrived."""
+    org = uuid4()
+    joined = MemberJoined(
+        organisation_id=org,
+        name=name or f"Gemeente {org.hex[:8]}",
+        kind=kind,
+        contact_person_id=f"contact-{org.hex[:8]}",
+        joined_at=datetime.now(UTC),
+        domains=list(domains),
+        size_class=size,
+    )
+    async with app.state.sessions() as session, session.begin():
+        await on_member_joined(session, [_envelope(joined)])
+    return org
 
 
 @pytest_asyncio.fixture
@@ -98,19 +128,7 @@ async def member_org(app: Any) -> OrgFactory:
         size: SizeClass | None = SizeClass.FROM_250,
         domains: tuple[PolicyDomain, ...] = (),
     ) -> UUID:
-        org = uuid4()
-        joined = MemberJoined(
-            organisation_id=org,
-            name=name or f"Gemeente {org.hex[:8]}",
-            kind=kind,
-            contact_person_id=f"contact-{org.hex[:8]}",
-            joined_at=datetime.now(UTC),
-            domains=list(domains),
-            size_class=size,
-        )
-        async with app.state.sessions() as session, session.begin():
-            await on_member_joined(session, [_envelope(joined)])
-        return org
+        return await add_org(app, name, kind, size, domains)
 
     return make
 

@@ -59,6 +59,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
     403: {"description": "The caller may not do this"},
     404: {"description": "No such cycle or submission (or not the caller's to see)"},
     409: {"description": "The state of the cycle or submission does not allow this"},
+    413: {"description": "The uploaded file is larger than 2,000,000 bytes"},
     422: {"description": "The request is not valid; for values, `errors` lists every problem"},
 }
 UPLOAD_TYPES = {
@@ -80,6 +81,26 @@ class InvalidValues(Problem):
     def response(self, request: Request) -> JSONResponse:
         errors = [ProblemItem.of(p).model_dump() for p in self.problems]
         return problem_response(request, self.status, self.slug, self.title, self.detail, errors=errors)
+
+
+class TooLarge(Problem):
+    def __init__(self) -> None:
+        detail = f"the file has more than {uploads.MAX_BYTES} bytes; at most {uploads.MAX_BYTES} bytes are accepted"
+        super().__init__(413, "upload-too-large", "The file is too large", detail)
+
+
+async def _capped(request: Request) -> bytes:
+    """The body, read no further than the limit: a huge upload is refused without being held in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > uploads.MAX_BYTES:
+        raise TooLarge()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > uploads.MAX_BYTES:
+            raise TooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 # -- cycles -------------------------------------------------------------------------------------------------
@@ -208,7 +229,7 @@ async def upload_values(
 ) -> SubmissionPublic:
     """Enter values from a CSV (UTF-8, comma or semicolon) or XLSX file with columns kpi_id, value and
     optionally unit, explanation: all rows or none, every problem listed with its row and column."""
-    data = await request.body()
+    data = await _capped(request)
     name = "upload.xlsx" if "spreadsheetml" in content_type else "upload.csv"
     async with session.begin():
         await _for_submitter(session, principal, submission_id)
