@@ -93,6 +93,7 @@ def upgrade() -> None:
         sa.Column("member_set", sa.String(length=64), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("stats", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("withheld", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("released_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["cycle_id"],

@@ -159,6 +159,7 @@ composed_releases = Table(
     Column("member_set", String(64), nullable=False),
     Column("count", Integer, nullable=False),
     Column("stats", JSONB, nullable=False),
+    Column("withheld", JSONB, nullable=False),
     Column("released_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("cycle_id", "kpi_id", "member_set"),
 )

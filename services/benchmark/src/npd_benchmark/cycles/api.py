@@ -53,6 +53,9 @@ PROBLEMS: Problems = {
     domain.CycleRefused: ProblemType(409, "cycle-state", _CONFLICT),
     domain.PastDeadline: ProblemType(409, "past-deadline", "The deadline has passed"),
     domain.SubmissionRefused: ProblemType(409, "submission-state", _CONFLICT),
+    # Routes turn these into InvalidValues (with every problem listed); this is their meaning should one escape.
+    submissions.ValuesRefused: ProblemType(422, "invalid-values", "The values are not valid"),
+    uploads.UnreadableFile: ProblemType(422, "invalid-values", "The values are not valid"),
 }
 ERRORS: dict[int | str, dict[str, object]] = {
     401: {"description": "Missing or invalid bearer token"},

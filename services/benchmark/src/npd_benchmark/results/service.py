@@ -87,7 +87,7 @@ async def compose(session: AsyncSession, cycle_id: UUID, kpi_id: str, members: l
     key = digest(chosen)
     kept = (
         await session.execute(
-            select(composed_releases.c.count, composed_releases.c.stats).where(
+            select(composed_releases.c.count, composed_releases.c.stats, composed_releases.c.withheld).where(
                 composed_releases.c.cycle_id == cycle_id,
                 composed_releases.c.kpi_id == kpi_id,
                 composed_releases.c.member_set == key,
@@ -95,7 +95,7 @@ async def compose(session: AsyncSession, cycle_id: UUID, kpi_id: str, members: l
         )
     ).first()
     if kept is not None:
-        return Figures(kept[0], kept[1])
+        return Figures(kept[0], kept[1], kept[2])
     opted = set(
         await session.scalars(
             select(submissions.c.organisation_id).where(
@@ -130,24 +130,12 @@ async def compose(session: AsyncSession, cycle_id: UUID, kpi_id: str, members: l
             insert(member_sets).on_conflict_do_nothing(),
             [{"digest": digest(list(answered)), "members": sorted(answered)}],
         )
+        # Kept under the group as released (those that answered) and as asked, so asking again is the same.
+        row = {"cycle_id": cycle_id, "kpi_id": kpi_id, "count": result.count, "stats": stats}
+        row |= {"withheld": result.withheld, "released_at": now()}
+        keys = {digest(list(answered)), key}
         await session.execute(
-            insert(composed_releases)
-            .values(
-                cycle_id=cycle_id,
-                kpi_id=kpi_id,
-                member_set=digest(list(answered)),
-                count=result.count,
-                stats=stats,
-                released_at=now(),
-            )
-            .on_conflict_do_nothing()
-        )
-        await session.execute(
-            insert(composed_releases)
-            .values(
-                cycle_id=cycle_id, kpi_id=kpi_id, member_set=key, count=result.count, stats=stats, released_at=now()
-            )
-            .on_conflict_do_nothing()
+            insert(composed_releases).on_conflict_do_nothing(), [row | {"member_set": k} for k in keys]
         )
         return Figures(result.count, stats, result.withheld)
     return result
