@@ -61,16 +61,6 @@ def members_of(indices: Sequence[int]) -> int:
     return bits
 
 
-def _indices(bits: int) -> list[int]:
-    out, i = [], 0
-    while bits:
-        if bits & 1:
-            out.append(i)
-        bits >>= 1
-        i += 1
-    return out
-
-
 class SumAuditor:
     """The groups over which one KPI's sums (means) were released, and whether one more would let anyone
     compute the sum over fewer than k organisations by combining them."""
@@ -88,36 +78,32 @@ class SumAuditor:
 
 def disclosive(groups: Sequence[int], k: int) -> bool:
     """Whether the sums over `groups` (bitsets) together determine the sum over some set of fewer than k
-    organisations that the groups cannot tell apart (an organisation alone, in particular). Organisations in
-    exactly the same groups form an atom; an atom's sum is determined iff its normalised indicator lies in
-    the row space of the groups' indicator matrix, i.e. its projection onto that space has length 1."""
-    universe = 0
-    for g in groups:
-        universe |= g
-    orgs = _indices(universe)
-    if not orgs:
-        return False
-    matrix = np.array([[(g >> i) & 1 for i in orgs] for g in groups], dtype=float)
-    atoms: dict[bytes, list[int]] = defaultdict(list)
-    for column in range(len(orgs)):
-        atoms[matrix[:, column].tobytes()].append(column)
-    small = [cols for cols in atoms.values() if len(cols) < k]
-    if not small:
-        return False
-    basis = _row_space(matrix)
-    for cols in small:
-        indicator = np.zeros(len(orgs))
-        indicator[cols] = 1 / np.sqrt(len(cols))
-        if float(np.linalg.norm(basis @ indicator)) > 1 - 1e-9:
-            return True
-    return False
+    organisations that the groups cannot tell apart (an organisation alone, in particular).
 
-
-def _row_space(matrix: np.ndarray) -> np.ndarray:
-    """An orthonormal basis of the row space (as rows)."""
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
-    rank = int((singular > 1e-9 * max(matrix.shape) * (singular[0] if len(singular) else 0)).sum())
-    return vt[:rank]
+    Organisations in exactly the same groups form an atom; an atom's sum is determined iff its normalised
+    indicator u lies in the row space of the groups' indicator matrix M, i.e. its projection there has
+    length 1: u'M'(MM')^+Mu = 1. With p the atom's 0/1 pattern over the groups and s its size, Mu = p*sqrt(s),
+    so only the small Gram matrix MM' (overlaps of the groups) is needed, never M itself."""
+    if not groups:
+        return False
+    width = max(g.bit_length() for g in groups)
+    rows = np.array(
+        [
+            np.unpackbits(np.frombuffer(g.to_bytes((width + 7) // 8, "little"), dtype=np.uint8), bitorder="little")
+            for g in groups
+        ],
+        dtype=np.uint8,
+    )
+    involved = rows.any(axis=0)
+    patterns, sizes = np.unique(rows[:, involved].T, axis=0, return_counts=True)
+    small = sizes < k
+    if not small.any():
+        return False
+    matrix = rows.astype(float)
+    gram_inverse = np.linalg.pinv(matrix @ matrix.T, rcond=1e-10, hermitian=True)
+    p = patterns[small].astype(float)
+    lengths = np.einsum("ai,ij,aj->a", p, gram_inverse, p) * sizes[small]
+    return bool((lengths > 1 - 1e-9).any())
 
 
 class Ledger:
@@ -158,6 +144,15 @@ class Ledger:
         return self._sum_cache[key]
 
 
+def _quantiles(ordered: "np.ndarray[Any, Any]", levels: list[float]) -> list[float]:
+    """Quantiles of sorted values, interpolated linearly between order statistics (numpy's default, Excel's
+    PERCENTILE.INC); the values are sorted already, so this is arithmetic only."""
+    position = (len(ordered) - 1) * np.asarray(levels)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, len(ordered) - 1)
+    return [float(v) for v in ordered[low] + (ordered[high] - ordered[low]) * (position - low)]
+
+
 def dominated(values: "Sequence[float] | np.ndarray[Any, Any]", policy: Policy) -> bool:
     sizes = np.sort(np.abs(np.asarray(values, dtype=float)))[::-1]
     total = float(sizes.sum())
@@ -195,8 +190,7 @@ def decide(
         asked |= DECILES
     else:
         withheld["deciles"] = f"fewer than {policy.deciles_from} organisations"
-    # Linear interpolation between order statistics (numpy's default, Excel's PERCENTILE.INC).
-    stats = dict(zip(asked, (float(v) for v in np.quantile(values, list(asked.values()))), strict=True))
+    stats = dict(zip(asked, _quantiles(values, list(asked.values())), strict=True))
     mean_released = False
     if not with_mean:
         withheld["mean"] = "not released for composed groups"

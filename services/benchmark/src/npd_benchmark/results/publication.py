@@ -26,9 +26,12 @@ _FINAL = text(
     "LEFT JOIN peers p ON p.id = s.organisation_id "
     "WHERE s.cycle_id = :cycle AND s.status = 'final' ORDER BY s.organisation_id"
 )
+# Each value with its organisation's position in _FINAL's order (integers decode far faster than UUIDs).
 _VALUES = text(
-    "SELECT v.kpi_id, array_agg(s.organisation_id), array_agg(v.value) FROM submission_values v "
-    "JOIN submissions s ON s.id = v.submission_id WHERE s.cycle_id = :cycle AND s.status = 'final' GROUP BY v.kpi_id"
+    "WITH f AS (SELECT id, CAST(row_number() OVER (ORDER BY organisation_id) - 1 AS int) AS i FROM submissions "
+    "WHERE cycle_id = :cycle AND status = 'final') "
+    "SELECT v.kpi_id, array_agg(f.i), array_agg(v.value) FROM submission_values v JOIN f ON f.id = v.submission_id "
+    "GROUP BY v.kpi_id"
 )
 _CHANGED = text(
     "SELECT DISTINCT h.kpi_id, s.organisation_id FROM value_history h JOIN submissions s ON s.id = h.submission_id "
@@ -122,13 +125,12 @@ async def publish_results(session: AsyncSession, cycle_id: UUID) -> tuple[Cycle,
     sets: dict[int, str] = {}
     network: list[contracts.PublishedAggregate] = []
     released = withheld = 0
-    for kpi_id, orgs, values in await session.execute(_VALUES, {"cycle": cycle_id}):
+    for kpi_id, positions, values in await session.execute(_VALUES, {"cycle": cycle_id}):
         kpi = kpis.get(kpi_id)
         if kpi is None:
             continue
         column = np.full(n, np.nan)
-        idx = [world.index[o] for o in orgs if o in world.index]
-        column[idx] = [v for o, v in zip(orgs, values, strict=True) if o in world.index]
+        column[np.asarray(positions, dtype=np.int64)] = np.asarray(values, dtype=float)
         answered = ~np.isnan(column)
         for group, mask in world.groups.items():
             selected = mask & answered
@@ -201,26 +203,16 @@ async def _store_sets(session: AsyncSession, world: Universe, sets: dict[int, st
 
 _INSERT_RESULTS = text(
     "INSERT INTO results (cycle_id, version, kpi_id, peer_group, count, stats, withheld, member_set) "
-    "SELECT CAST(:cycle AS uuid), :version, k, g, c, CAST(s AS jsonb), CAST(w AS jsonb), m "
-    "FROM unnest(CAST(:kpis AS varchar[]), CAST(:groups AS varchar[]), CAST(:counts AS int[]), "
-    "CAST(:stats AS text[]), CAST(:withheld AS text[]), CAST(:sets AS varchar[])) AS t(k, g, c, s, w, m)"
+    "SELECT CAST(:cycle AS uuid), :version, r.kpi_id, r.peer_group, r.count, r.stats, r.withheld, r.member_set "
+    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(kpi_id varchar, peer_group varchar, count int, stats jsonb, "
+    "withheld jsonb, member_set varchar)"
 )
 
 
 async def _store_results(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """One statement for every row (arrays unnested), far cheaper than one insert per row."""
+    """One statement and one JSON document for every row: far cheaper than a row at a time."""
     if not rows:
         return
-    await session.execute(
-        _INSERT_RESULTS,
-        {
-            "cycle": rows[0]["cycle_id"],
-            "version": rows[0]["version"],
-            "kpis": [r["kpi_id"] for r in rows],
-            "groups": [r["peer_group"] for r in rows],
-            "counts": [r["count"] for r in rows],
-            "stats": [json.dumps(r["stats"]) for r in rows],
-            "withheld": [json.dumps(r["withheld"]) for r in rows],
-            "sets": [r["member_set"] for r in rows],
-        },
-    )
+    first = rows[0]
+    document = json.dumps([{k: v for k, v in r.items() if k not in ("cycle_id", "version")} for r in rows])
+    await session.execute(_INSERT_RESULTS, {"cycle": first["cycle_id"], "version": first["version"], "rows": document})
