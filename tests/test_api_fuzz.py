@@ -1,6 +1,6 @@
-"""Bad input never gets a 500: property-based fuzzing of the membership and notifications HTTP APIs.
+"""Bad input never gets a 500: property-based fuzzing of the membership, notifications and benchmark HTTP APIs.
 
-Membership and notifications run as real uvicorn subprocesses on the session's Kafka and PostgreSQL.
+Membership, notifications and benchmark run as real uvicorn subprocesses on the session's Kafka and PostgreSQL.
 Schemathesis loads each one's OpenAPI document from the running process (`/openapi.json`) and, for
 every operation in it, sends the schema's examples, its boundary and edge values (the coverage phase)
 and generated requests, valid and invalid; every response must pass every built-in check (no 5xx;
@@ -41,7 +41,7 @@ from schemathesis.schemas import APIOperation
 
 Headers = dict[str, str]
 
-SERVICES = ("membership", "notifications")
+SERVICES = ("membership", "notifications", "benchmark")
 ADMIN = "fuzz-admin"
 ENV_NAMES = {
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
@@ -102,6 +102,48 @@ OPERATIONS = {
         "GET /asyncapi",
         "GET /v1/inbox",
         "POST /v1/inbox/{notification_id}/read",
+    ],
+    "benchmark": [
+        "GET /healthz",
+        "GET /readyz",
+        "GET /status",
+        "GET /metrics",
+        "GET /asyncapi.json",
+        "GET /asyncapi",
+        "GET /v1/catalogue",
+        "GET /v1/catalogue/{version}",
+        "PUT /v1/catalogue/{version}/kpis/{kpi_id}",
+        "POST /v1/cycles",
+        "GET /v1/cycles",
+        "GET /v1/cycles/{cycle_id}",
+        "POST /v1/cycles/{cycle_id}/invitations",
+        "POST /v1/cycles/{cycle_id}/reminders",
+        "POST /v1/cycles/{cycle_id}/close",
+        "GET /v1/cycles/{cycle_id}/submissions",
+        "GET /v1/submissions/{submission_id}",
+        "PUT /v1/submissions/{submission_id}/values",
+        "PUT /v1/submissions/{submission_id}/file",
+        "PUT /v1/submissions/{submission_id}/values/{kpi_id}/explanation",
+        "POST /v1/submissions/{submission_id}/submit",
+        "POST /v1/submissions/{submission_id}/return",
+        "POST /v1/submissions/{submission_id}/finalise",
+        "PUT /v1/submissions/{submission_id}/consent",
+        "PUT /v1/submissions/{submission_id}/delegate",
+        "GET /v1/submissions/{submission_id}/history",
+        "POST /v1/cycles/{cycle_id}/publish",
+        "GET /v1/cycles/{cycle_id}/results",
+        "GET /v1/cycles/{cycle_id}/results/{kpi_id}/explanations",
+        "POST /v1/cycles/{cycle_id}/results/composed",
+        "GET /v1/cycles/{cycle_id}/position",
+        "GET /v1/cycles/{cycle_id}/named/{kpi_id}",
+        "GET /v1/cycles/{cycle_id}/report.html",
+        "GET /v1/cycles/{cycle_id}/report.pdf",
+        "GET /v1/cycles/{cycle_id}/report.csv",
+        "GET /v1/cycles/{cycle_id}/charts/{kpi_id}/{chart}.{fmt}",
+        "POST /v1/organisations/{org_id}/actions",
+        "GET /v1/organisations/{org_id}/actions",
+        "POST /v1/actions/{action_id}/phase",
+        "POST /v1/submissions/{submission_id}/questionnaires/{questionnaire_id}",
     ],
 }
 
@@ -167,11 +209,12 @@ def process_env(service: str, values: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def wait_until_notifications_knows_the_admin(url: str, admin: Headers, timeout_s: float = 60) -> None:
-    """Its roles travel from membership through Kafka into notifications' read model."""
+def wait_until_it_knows_the_admin(service: str, url: str, admin: Headers, timeout_s: float = 60) -> None:
+    """Its roles travel from membership through Kafka into the service's read model."""
+    path = {"notifications": "/v1/inbox", "benchmark": "/v1/cycles"}[service]
     deadline = time.monotonic() + timeout_s
-    while requests.get(f"{url}/v1/inbox", headers=admin, timeout=5).status_code != 200:
-        assert time.monotonic() < deadline, f"notifications did not learn that {ADMIN} is a network admin"
+    while requests.get(f"{url}{path}", headers=admin, timeout=5).status_code != 200:
+        assert time.monotonic() < deadline, f"{service} did not learn that {ADMIN} is a network admin"
         time.sleep(0.2)
 
 
@@ -184,7 +227,8 @@ def service_urls(service_settings: Callable[..., dict[str, Any]], admin: Headers
         for process in running:
             wait_ready(process)  # membership is ready once its network admin is in place
         urls = {process.name: process.url for process in running}
-        wait_until_notifications_knows_the_admin(urls["notifications"], admin)
+        for service in ("notifications", "benchmark"):
+            wait_until_it_knows_the_admin(service, urls[service], admin)
         yield urls
     finally:
         stop_services(running)

@@ -13,7 +13,8 @@ router = APIRouter(prefix="/v1/catalogue", tags=["catalogue"])
 PROBLEMS: Problems = {
     service.VersionNotFound: NOT_FOUND,
     service.VersionInUse: ProblemType(409, "catalogue-version-in-use", "Conflict with the current state"),
-    service.KpiRefused: ProblemType(422, "kpi-refused", "The KPI is not valid"),
+    # 409, not 422: the definition is well-formed, it conflicts with the version (or with itself).
+    service.KpiRefused: ProblemType(409, "kpi-refused", "The KPI conflicts with its catalogue version"),
 }
 ERRORS: dict[int | str, dict[str, object]] = {
     401: {"description": "Missing or invalid bearer token"},
