@@ -133,7 +133,7 @@ BODIES: dict[str, Any] = {
     "consent": {"custom_groups": True, "named": True},
     "delegate": {"person_id": "m-b-admin"},
     "explanation": {"explanation": "ours"},
-    "cx-maturity-scan": {"answers": {"s1": 3}},
+    "cx-maturity-scan": {"answers": [{"question": "s1", "level": 3}]},
     "actions": {"kpi_id": "sickness_absence_pct", "title": "x", "owner": "y", "started_on": "2026-01-01T00:00:00Z"},
     "phase": {"phase": "do"},
     "cycles": {"year": 2090, "catalogue_version": "2026.1", "deadline": "2099-01-01T00:00:00Z"},

@@ -217,7 +217,8 @@ async def test_the_maturity_scan_is_scored_into_the_kpi(
     h = await person(f"scan-{org.hex[:8]}", "org_admin", org=org)
     cycle = await open_cycle()
     sub = submission_id(UUID(cycle["id"]), org)
-    answers = {f"{d}{i}": 4 for d in "sicom" for i in (1, 2, 3)} | {"m1": 1, "m2": 1, "m3": 1}
+    levels = {f"{d}{i}": 4 for d in "sicom" for i in (1, 2, 3)} | {"m1": 1, "m2": 1, "m3": 1}
+    answers = [{"question": q, "level": level} for q, level in levels.items()]
     scored = await client.post(
         f"/v1/submissions/{sub}/questionnaires/cx-maturity-scan", json={"answers": answers}, headers=h
     )
@@ -225,12 +226,14 @@ async def test_the_maturity_scan_is_scored_into_the_kpi(
     values = {v["kpi_id"]: v for v in (await client.get(f"/v1/submissions/{sub}", headers=h)).json()["values"]}
     assert values["cx_maturity_level"]["value"] == 3.0
     partial = await client.post(
-        f"/v1/submissions/{sub}/questionnaires/cx-maturity-scan", json={"answers": {"s1": 9}}, headers=h
+        f"/v1/submissions/{sub}/questionnaires/cx-maturity-scan",
+        json={"answers": [{"question": "s1", "level": 5}, {"question": "zz", "level": 2}]},
+        headers=h,
     )
     assert (
         partial.status_code == 422
         and "s2 is not answered" in partial.json()["detail"]
-        and "answer 9" in partial.json()["detail"]
+        and "zz is not part" in partial.json()["detail"]
     )
 
 

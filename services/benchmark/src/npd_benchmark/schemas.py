@@ -1,11 +1,11 @@
 """HTTP models of the benchmark API (never the event contracts); the enums' named schemas are declared once."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from npd_runtime.validation import Text, described
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from npd_benchmark.actions.domain import Action, Phase
 from npd_benchmark.catalogue.domain import Direction, Kpi, KpiGroup, KpiType, ValueProblem
@@ -25,6 +25,16 @@ KpiId = Annotated[
     str, Field(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$", examples=["sickness_absence_pct"])
 ]
 Version = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$", examples=["2026.1"])]
+
+
+def _text_only(value: Any) -> Any:
+    # JSON numbers would pass as Unix times; the schema says a date-time string, so only strings do.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 date-time string")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_text_only)]
 
 
 class _Body(BaseModel):
@@ -95,7 +105,7 @@ class VersionPublic(BaseModel):
 class CycleCreate(_Body):
     year: int = Field(ge=2000, le=2100)
     catalogue_version: Version
-    deadline: datetime
+    deadline: Moment = Field(description="RFC 3339 date-time; submissions close then.")
     k: int = Field(default=5, ge=3, le=50, description="Disclosure threshold: no aggregate over fewer organisations.")
 
 
@@ -218,8 +228,8 @@ class ActionCreate(_Body):
     kpi_id: KpiId
     title: Text = Field(min_length=1, max_length=200)
     owner: Text = Field(min_length=1, max_length=200)
-    started_on: datetime
-    due_on: datetime | None = None
+    started_on: Moment
+    due_on: Moment | None = None
     notes: Text = Field(default="", max_length=4000)
     baseline_year: int | None = Field(default=None, ge=2000, le=2100)
     target_value: float | None = Field(default=None, ge=-1e15, le=1e15)
@@ -248,8 +258,16 @@ class ActionPublic(BaseModel):
         return cls(**{name: getattr(a, name) for name in cls.model_fields})
 
 
+class Answer(_Body):
+    question: str = Field(min_length=1, max_length=20, pattern=r"^[a-z0-9_]+$", examples=["s1"])
+    level: int = Field(ge=1, le=5)
+
+
 class Answers(_Body):
-    answers: dict[Annotated[str, Field(max_length=20, pattern=r"^[a-z0-9_]+$")], int] = Field(max_length=100)
+    answers: list[Answer] = Field(min_length=1, max_length=100)
+
+    def by_question(self) -> dict[str, int]:
+        return {a.question: a.level for a in self.answers}
 
 
 class ScorePublic(BaseModel):

@@ -21,6 +21,7 @@ PROBLEMS: Problems = {
     domain.QuestionnaireRefused: ProblemType(422, "answers-refused", "The answers are not valid"),
 }
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "The body could not be read (not UTF-8, or not JSON)"},
     401: {"description": "Missing or invalid bearer token"},
     403: {"description": "Not the caller's organisation"},
     404: {"description": "No such action, questionnaire or submission"},
@@ -95,7 +96,7 @@ async def score_questionnaire(
         if not access.may_submit(principal, sub):
             raise NotFound("submission", submission_id)
         try:
-            value = await service.score_into(session, submission_id, q, body.answers, principal.person_id)
+            value = await service.score_into(session, submission_id, q, body.by_question(), principal.person_id)
         except submissions.ValuesRefused as exc:
             raise InvalidValues(exc.problems) from None
     return ScorePublic(questionnaire=q.id, kpi_id=q.kpi_id, value=value)

@@ -17,6 +17,7 @@ PROBLEMS: Problems = {
     service.KpiRefused: ProblemType(409, "kpi-refused", "The KPI conflicts with its catalogue version"),
 }
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "The body could not be read (not UTF-8, or not JSON)"},
     401: {"description": "Missing or invalid bearer token"},
     403: {"description": "Network admins only"},
     404: {"description": "No such catalogue version"},

@@ -58,6 +58,7 @@ PROBLEMS: Problems = {
     uploads.UnreadableFile: ProblemType(422, "invalid-values", "The values are not valid"),
 }
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "The body could not be read (not UTF-8, or not JSON)"},
     401: {"description": "Missing or invalid bearer token"},
     403: {"description": "The caller may not do this"},
     404: {"description": "No such cycle or submission (or not the caller's to see)"},

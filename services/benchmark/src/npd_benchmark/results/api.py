@@ -21,6 +21,7 @@ PROBLEMS: Problems = {
     service.GroupRefused: ProblemType(422, "group-refused", "The group cannot be compared"),
 }
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "The body could not be read (not UTF-8, or not JSON)"},
     401: {"description": "Missing or invalid bearer token"},
     403: {"description": "The caller may not see this"},
     404: {"description": "No such cycle"},

@@ -64,7 +64,8 @@ async def figures(
 
 async def explanations(session: AsyncSession, cycle_id: UUID, kpi_id: str) -> list[str]:
     """What organisations wrote beside their figure of a KPI, without saying who (sorted, so no order
-    gives them away)."""
+    gives them away); once the results are out."""
+    _published(await get_cycle(session, cycle_id))
     stmt = (
         select(submission_values.c.explanation)
         .join(submissions, submissions.c.id == submission_values.c.submission_id)
@@ -162,7 +163,9 @@ async def trend(session: AsyncSession, org_id: UUID, kpi_id: str) -> list[TrendP
 
 
 async def named(session: AsyncSession, cycle_id: UUID, kpi_id: str) -> list[tuple[str, float, str | None]]:
-    """Names and values of the organisations that consented to a named comparison (final submissions)."""
+    """Names and values of the organisations that consented to a named comparison (final submissions), once
+    the results are out."""
+    _published(await get_cycle(session, cycle_id))
     stmt = (
         select(peers.c.name, submission_values.c.value, submission_values.c.explanation)
         .join(submissions, submissions.c.id == submission_values.c.submission_id)
