@@ -1,6 +1,6 @@
 """The event catalogue: every event type the platform publishes, by its CloudEvents type name."""
 
-from npd_contracts import benchmark, groups, membership, people
+from npd_contracts import benchmark, groups, meetings, membership, people
 from npd_contracts.base import EventData
 
 EVENT_TYPES: dict[str, type[EventData]] = {
@@ -25,6 +25,24 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         groups.GroupCreated,
         groups.GroupChanged,
         groups.GroupArchived,
+        meetings.MeetingScheduled,
+        meetings.MeetingRescheduled,
+        meetings.MeetingChanged,
+        meetings.MeetingCancelled,
+        meetings.GuestChairAssigned,
+        meetings.GuestChairDeclined,
+        meetings.RegistrationConfirmed,
+        meetings.Waitlisted,
+        meetings.WaitlistOffered,
+        meetings.WaitlistPromoted,
+        meetings.RegistrationCancelled,
+        meetings.AttendanceRecorded,
+        meetings.ReportPublished,
+        meetings.CallForPapersOpened,
+        meetings.CallForPapersClosed,
+        meetings.PaperSubmitted,
+        meetings.PaperDecided,
+        meetings.ProgrammePublished,
         benchmark.BenchmarkCycleOpened,
         benchmark.OrganisationInvited,
         benchmark.SubmissionReminded,

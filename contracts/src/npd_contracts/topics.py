@@ -25,6 +25,7 @@ MEMBERSHIP_ORGANISATION = Topic("npd.membership.organisation")
 MEMBERSHIP_PERSON = Topic("npd.membership.person")
 MEMBERSHIP_GROUP = Topic("npd.membership.group")
 EVENTS_MEETING = Topic("npd.events.meeting")
+EVENTS_CALL_FOR_PAPERS = Topic("npd.events.call-for-papers")
 BENCHMARK_SUBMISSION = Topic("npd.benchmark.submission")
 BENCHMARK_CYCLE = Topic("npd.benchmark.cycle")
 
@@ -33,6 +34,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_PERSON,
     MEMBERSHIP_GROUP,
     EVENTS_MEETING,
+    EVENTS_CALL_FOR_PAPERS,
     BENCHMARK_SUBMISSION,
     BENCHMARK_CYCLE,
 )
