@@ -199,7 +199,7 @@ def decide(
     elif not ledger.sum_admitted(kpi_id, members):
         withheld["mean"] = "with means already released it would reveal a small group's total"
     else:
-        stats["mean"] = float(values.mean())
+        stats["mean"] = float(values.sum()) / n
         mean_released = True
     ledger.record(kpi_id, members, with_sum=mean_released)
     return Figures(n, stats, withheld)

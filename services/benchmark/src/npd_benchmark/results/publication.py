@@ -132,9 +132,12 @@ async def publish_results(session: AsyncSession, cycle_id: UUID) -> tuple[Cycle,
         column = np.full(n, np.nan)
         column[np.asarray(positions, dtype=np.int64)] = np.asarray(values, dtype=float)
         answered = ~np.isnan(column)
+        # Sorted once per KPI: each group's values are then a masked slice, sorted already.
+        order = np.argsort(column, kind="stable")
+        in_order = column[order]
         for group, mask in world.groups.items():
             selected = mask & answered
-            ordered = np.sort(column[selected])
+            ordered = in_order[selected[order]]
             members = _bits(selected)
             before = previous.get((kpi_id, group))
             if before is None:
