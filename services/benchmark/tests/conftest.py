@@ -11,8 +11,8 @@ import httpx
 import pytest
 import pytest_asyncio
 from npd_benchmark.config import BenchmarkSettings
+from npd_benchmark.handlers import on_member_joined
 from npd_benchmark.main import create_app
-from npd_benchmark.peers import on_member_joined
 from npd_contracts import (
     Envelope,
     MemberJoined,

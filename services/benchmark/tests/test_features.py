@@ -15,8 +15,7 @@ from uuid import UUID
 import httpx
 import pytest
 from npd_benchmark.cycles.domain import submission_id
-from npd_benchmark.handlers import on_person_erased
-from npd_benchmark.peers import on_member_left
+from npd_benchmark.handlers import on_member_left, on_person_erased
 from npd_contracts import Envelope, LeaveReason, MemberLeft, PersonErased
 from npd_runtime.outbox import OUTBOX
 from pypdf import PdfReader

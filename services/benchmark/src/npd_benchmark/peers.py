@@ -1,28 +1,16 @@
-"""The organisations of the network as the benchmark knows them (from membership's organisation events):
-what peer groups are made of. Events of one organisation arrive in order; each change is taken only if
-newer than what is held, so a replay never turns the clock back. A departed organisation stays (as `left`):
-the results it took part in stay as published."""
+"""The organisations of the network as the benchmark knows them (from membership's organisation events,
+through handlers.py): what peer groups are made of. Events of one organisation arrive in order; each change
+is taken only if newer than what is held, so a replay never turns the clock back. A departed organisation
+stays (as `left`): the results it took part in stay as published."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from npd_contracts import (
-    Envelope,
-    EventData,
-    MemberJoined,
-    MemberLeft,
-    MemberReinstated,
-    MemberSuspended,
-    OrganisationKind,
-    OrganisationProfileChanged,
-    PolicyDomain,
-    SizeClass,
-)
-from npd_runtime import Handler
+from npd_contracts import OrganisationKind, PolicyDomain, SizeClass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,38 +55,12 @@ def _profile(e: Any, at: datetime, joined: bool) -> dict[str, Any]:
     }
 
 
-async def on_member_joined(session: AsyncSession, events: Sequence[Envelope[MemberJoined]]) -> None:
-    await session.execute(_PROFILE, [_profile(e.data, e.data.joined_at, True) for e in events])
-    # A member who joins while a cycle is open is invited to it (a late joiner).
-    from npd_benchmark.cycles import service as cycles  # the cycles' use cases need this module's tables
-
-    for e in events:
-        await cycles.invite_late_joiner(session, e.data.organisation_id, e.data.joined_at)
+async def take_profiles(session: AsyncSession, events: Sequence[Any], *, joined: bool) -> None:
+    """MemberJoined or OrganisationProfileChanged data, with when each happened."""
+    at = "joined_at" if joined else "changed_at"
+    await session.execute(_PROFILE, [_profile(e, getattr(e, at), joined) for e in events])
 
 
-async def on_profile_changed(session: AsyncSession, events: Sequence[Envelope[OrganisationProfileChanged]]) -> None:
-    await session.execute(_PROFILE, [_profile(e.data, e.data.changed_at, False) for e in events])
-
-
-async def on_member_suspended(session: AsyncSession, events: Sequence[Envelope[MemberSuspended]]) -> None:
-    rows = [{"id": e.data.organisation_id, "status": "suspended", "at": e.data.suspended_at} for e in events]
+async def take_status(session: AsyncSession, changes: list[tuple[UUID, PeerStatus, datetime]]) -> None:
+    rows = [{"id": org, "status": status.value, "at": at} for org, status, at in changes]
     await session.execute(_STATUS, rows)
-
-
-async def on_member_reinstated(session: AsyncSession, events: Sequence[Envelope[MemberReinstated]]) -> None:
-    rows = [{"id": e.data.organisation_id, "status": "member", "at": e.data.reinstated_at} for e in events]
-    await session.execute(_STATUS, rows)
-
-
-async def on_member_left(session: AsyncSession, events: Sequence[Envelope[MemberLeft]]) -> None:
-    rows = [{"id": e.data.organisation_id, "status": "left", "at": e.data.left_at} for e in events]
-    await session.execute(_STATUS, rows)
-
-
-HANDLERS: Mapping[type[EventData], Handler] = {
-    MemberJoined: on_member_joined,
-    OrganisationProfileChanged: on_profile_changed,
-    MemberSuspended: on_member_suspended,
-    MemberReinstated: on_member_reinstated,
-    MemberLeft: on_member_left,
-}
