@@ -1,6 +1,7 @@
-"""Bad input never gets a 500: property-based fuzzing of the membership, notifications and events HTTP APIs.
+"""Bad input never gets a 500: property-based fuzzing of every service's HTTP API.
 
-Membership, notifications and events run as real uvicorn subprocesses on the session's Kafka and PostgreSQL.
+Membership, notifications, events and benchmark run as real uvicorn subprocesses on the session's Kafka and
+PostgreSQL.
 Schemathesis loads each one's OpenAPI document from the running process (`/openapi.json`) and, for
 every operation in it, sends the schema's examples, its boundary and edge values (the coverage phase)
 and generated requests, valid and invalid; every response must pass every built-in check (no 5xx;
@@ -41,7 +42,7 @@ from schemathesis.schemas import APIOperation
 
 Headers = dict[str, str]
 
-SERVICES = ("membership", "notifications", "events")
+SERVICES = ("membership", "notifications", "events", "benchmark")
 ADMIN = "fuzz-admin"
 ENV_NAMES = {
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
@@ -134,6 +135,48 @@ OPERATIONS = {
         "POST /v1/meetings/{meeting_id}/registrations/{person_id}/accept",
         "PUT /v1/meetings/{meeting_id}/attendance",
     ],
+    "benchmark": [
+        "GET /healthz",
+        "GET /readyz",
+        "GET /status",
+        "GET /metrics",
+        "GET /asyncapi.json",
+        "GET /asyncapi",
+        "GET /v1/catalogue",
+        "GET /v1/catalogue/{version}",
+        "PUT /v1/catalogue/{version}/kpis/{kpi_id}",
+        "POST /v1/cycles",
+        "GET /v1/cycles",
+        "GET /v1/cycles/{cycle_id}",
+        "POST /v1/cycles/{cycle_id}/invitations",
+        "POST /v1/cycles/{cycle_id}/reminders",
+        "POST /v1/cycles/{cycle_id}/close",
+        "GET /v1/cycles/{cycle_id}/submissions",
+        "GET /v1/submissions/{submission_id}",
+        "PUT /v1/submissions/{submission_id}/values",
+        "PUT /v1/submissions/{submission_id}/file",
+        "PUT /v1/submissions/{submission_id}/values/{kpi_id}/explanation",
+        "POST /v1/submissions/{submission_id}/submit",
+        "POST /v1/submissions/{submission_id}/return",
+        "POST /v1/submissions/{submission_id}/finalise",
+        "PUT /v1/submissions/{submission_id}/consent",
+        "PUT /v1/submissions/{submission_id}/delegate",
+        "GET /v1/submissions/{submission_id}/history",
+        "POST /v1/cycles/{cycle_id}/publish",
+        "GET /v1/cycles/{cycle_id}/results",
+        "GET /v1/cycles/{cycle_id}/results/{kpi_id}/explanations",
+        "POST /v1/cycles/{cycle_id}/results/composed",
+        "GET /v1/cycles/{cycle_id}/position",
+        "GET /v1/cycles/{cycle_id}/named/{kpi_id}",
+        "GET /v1/cycles/{cycle_id}/report.html",
+        "GET /v1/cycles/{cycle_id}/report.pdf",
+        "GET /v1/cycles/{cycle_id}/report.csv",
+        "GET /v1/cycles/{cycle_id}/charts/{kpi_id}/{chart}.{fmt}",
+        "POST /v1/organisations/{org_id}/actions",
+        "GET /v1/organisations/{org_id}/actions",
+        "POST /v1/actions/{action_id}/phase",
+        "POST /v1/submissions/{submission_id}/questionnaires/{questionnaire_id}",
+    ],
 }
 
 
@@ -220,7 +263,7 @@ def process_env(service: str, values: dict[str, Any]) -> dict[str, str]:
 def wait_until_it_knows_the_admin(service: str, url: str, admin: Headers, timeout_s: float = 60) -> None:
     """Its roles travel from membership through Kafka into the service's read model."""
     deadline = time.monotonic() + timeout_s
-    path = {"notifications": "/v1/inbox", "events": "/v1/venues"}[service]
+    path = {"notifications": "/v1/inbox", "events": "/v1/venues", "benchmark": "/v1/cycles"}[service]
     while requests.get(f"{url}{path}", headers=admin, timeout=5).status_code != 200:
         assert time.monotonic() < deadline, f"{service} did not learn that {ADMIN} is a network admin"
         time.sleep(0.2)
@@ -235,7 +278,7 @@ def service_urls(service_settings: Callable[..., dict[str, Any]], admin: Headers
         for process in running:
             wait_ready(process)  # membership is ready once its network admin is in place
         urls = {process.name: process.url for process in running}
-        for service in ("notifications", "events"):
+        for service in ("notifications", "events", "benchmark"):
             wait_until_it_knows_the_admin(service, urls[service], admin)
         yield urls
     finally:

@@ -1,6 +1,17 @@
 """The event catalogue shared by every NPD service: payload models, topics and the CloudEvents envelope."""
 
 from npd_contracts.base import EventData
+from npd_contracts.benchmark import (
+    BenchmarkCycleClosed,
+    BenchmarkCycleOpened,
+    BenchmarkResultsPublished,
+    OrganisationInvited,
+    PublishedAggregate,
+    SubmissionFinalised,
+    SubmissionReceived,
+    SubmissionReminded,
+    SubmissionReturned,
+)
 from npd_contracts.catalogue import EVENT_TYPES, event_class
 from npd_contracts.envelope import Envelope, MalformedEvent, decode, encode
 from npd_contracts.groups import GroupArchived, GroupChanged, GroupCreated, GroupKind, JoinPolicy
@@ -35,6 +46,9 @@ from npd_contracts.people import (
 
 __all__ = [
     "EVENT_TYPES",
+    "BenchmarkCycleClosed",
+    "BenchmarkCycleOpened",
+    "BenchmarkResultsPublished",
     "Envelope",
     "EventData",
     "GroupArchived",
@@ -51,6 +65,7 @@ __all__ = [
     "MemberReinstated",
     "MemberSuspended",
     "OrganisationApplied",
+    "OrganisationInvited",
     "OrganisationKind",
     "OrganisationProfileChanged",
     "OrganisationRejected",
@@ -64,9 +79,14 @@ __all__ = [
     "PersonRoleGranted",
     "PersonRoleRevoked",
     "PolicyDomain",
+    "PublishedAggregate",
     "Role",
     "RoleEndReason",
     "SizeClass",
+    "SubmissionFinalised",
+    "SubmissionReceived",
+    "SubmissionReminded",
+    "SubmissionReturned",
     "decode",
     "encode",
     "event_class",

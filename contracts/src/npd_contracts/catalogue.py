@@ -1,6 +1,6 @@
 """The event catalogue: every event type the platform publishes, by its CloudEvents type name."""
 
-from npd_contracts import groups, meetings, membership, people
+from npd_contracts import benchmark, groups, meetings, membership, people
 from npd_contracts.base import EventData
 
 EVENT_TYPES: dict[str, type[EventData]] = {
@@ -43,6 +43,14 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         meetings.PaperSubmitted,
         meetings.PaperDecided,
         meetings.ProgrammePublished,
+        benchmark.BenchmarkCycleOpened,
+        benchmark.OrganisationInvited,
+        benchmark.SubmissionReminded,
+        benchmark.BenchmarkCycleClosed,
+        benchmark.BenchmarkResultsPublished,
+        benchmark.SubmissionReceived,
+        benchmark.SubmissionReturned,
+        benchmark.SubmissionFinalised,
     )
 }
 

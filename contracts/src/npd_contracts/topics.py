@@ -27,6 +27,7 @@ MEMBERSHIP_GROUP = Topic("npd.membership.group")
 EVENTS_MEETING = Topic("npd.events.meeting")
 EVENTS_CALL_FOR_PAPERS = Topic("npd.events.call-for-papers")
 BENCHMARK_SUBMISSION = Topic("npd.benchmark.submission")
+BENCHMARK_CYCLE = Topic("npd.benchmark.cycle")
 
 ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_ORGANISATION,
@@ -35,6 +36,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     EVENTS_MEETING,
     EVENTS_CALL_FOR_PAPERS,
     BENCHMARK_SUBMISSION,
+    BENCHMARK_CYCLE,
 )
 
 
