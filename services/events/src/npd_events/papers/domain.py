@@ -64,7 +64,7 @@ class Call:
     closes_at: datetime
     status: CallStatus
     programme_group_id: UUID | None  # its members chair the call beside network admins
-    opened_by: str
+    opened_by: str | None  # None once erased
     opened_at: datetime
     closed_at: datetime | None
     programme_published_at: datetime | None
@@ -83,7 +83,7 @@ class Paper:
     status: PaperStatus
     submitted_at: datetime
     decided_at: datetime | None
-    decided_by: str | None
+    decided_by: str | None  # also None once erased
 
 
 @dataclass(frozen=True)

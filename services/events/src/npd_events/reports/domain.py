@@ -51,7 +51,7 @@ class Report:
     lessons_learned: str
     attachments: tuple[Attachment, ...]
     visibility: ReportVisibility
-    published_by: str
+    published_by: str | None  # None once erased
     published_at: datetime  # first published
     revised_at: datetime  # last published
 
