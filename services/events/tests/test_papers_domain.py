@@ -272,6 +272,11 @@ def test_a_session_lies_within_the_conference_and_ends_after_it_starts() -> None
         domain.place(CONFERENCE, [], session(2, hours=0), None)
 
 
+def test_a_session_without_a_proposal_needs_a_title() -> None:
+    with pytest.raises(domain.UntitledSession):
+        domain.place(CONFERENCE, [], replace(session(1), title="  "), None)
+
+
 def test_a_proposal_has_one_session_and_moving_a_session_does_not_clash_with_itself() -> None:
     paper = accepted(a_call(), "ann")
     first = domain.place(CONFERENCE, [], session(1), paper)

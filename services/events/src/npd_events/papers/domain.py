@@ -248,6 +248,11 @@ class AlreadyScheduled(TimetableClash):
         super().__init__(f"proposal {paper_id} already has session {other.id}")
 
 
+class UntitledSession(TimetableClash):
+    def __init__(self) -> None:
+        super().__init__("a session without a proposal (a plenary, a break) needs a title")
+
+
 class EmptyProgramme(PapersRefused):
     def __init__(self, call: Call) -> None:
         super().__init__(f"the programme of call {call.id} has no sessions yet")
@@ -414,6 +419,8 @@ def place(conference: Conference, timetable: Iterable[Session], session: Session
         raise EndsBeforeStart(session.starts_at, session.ends_at)
     if session.starts_at < conference.starts_at or session.ends_at > conference.ends_at:
         raise OutsideConference(conference)
+    if paper is None and not session.title.strip():
+        raise UntitledSession()
     if paper is not None:
         if paper.status is not PaperStatus.ACCEPTED:
             raise NotAccepted(paper)
