@@ -24,6 +24,9 @@ PUBLISHES: list[type[EventData]] = [
 ]
 PROBLEMS = {**calendars.PROBLEMS, **papers.PROBLEMS, **reports.PROBLEMS}
 ROUTERS = [calendars.router, papers.router, papers.papers, reports.router, reports.public]
+# Public listings (no login: the network's open-government duty) and calendar feeds, whose secret URL is the
+# credential because calendar clients cannot send bearer tokens.
+ANONYMOUS = ["/v1/public/", "/v1/calendar/feeds/"]
 HANDLERS: dict[type[EventData], Handler] = {PersonErased: papers_handlers.on_person_erased}
 
 
@@ -37,6 +40,7 @@ def spec(settings: EventsSettings) -> ServiceSpec:
         publishes=PUBLISHES,
         problems=PROBLEMS,
         handlers=HANDLERS,
+        anonymous=ANONYMOUS,
     )
 
 
