@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from npd_benchmark.config import BenchmarkSettings
 from npd_benchmark.main import create_app as benchmark_app
 from npd_events.config import EventsSettings
+from npd_events.main import ROUTERS as EVENTS_ROUTERS
 from npd_events.main import create_app as events_app
 from npd_membership.config import MembershipSettings
 from npd_membership.main import ROUTERS as MEMBERSHIP_ROUTERS
@@ -44,7 +45,7 @@ SERVICES: dict[str, tuple[Callable[[], FastAPI], list[APIRouter]]] = {
         lambda: notifications_app(NotificationsSettings(**SETTINGS)),
         [notifications_api.router, operations],
     ),
-    "events": (lambda: events_app(EventsSettings(**SETTINGS)), [operations]),
+    "events": (lambda: events_app(EventsSettings(**SETTINGS)), [*EVENTS_ROUTERS, operations]),
     "benchmark": (lambda: benchmark_app(BenchmarkSettings(**SETTINGS)), [operations]),
 }
 TEXT_RULE = get_args(Text)[1]  # the validator that marks a field as Text

@@ -1,91 +1,109 @@
-"""Fixtures of the events tests: the app on the real PostgreSQL, people of the network as membership's events
-make them, and the organisations, groups and meetings the service knows.
-
-`network.person("ann", org=org_id, groups={g: "chair"})` delivers PersonRegistered, PersonRoleGranted and
-PersonJoinedGroup through the access read model's own handlers and returns Authorization headers for them.
-"""
+"""Fixtures of the events service's tests: its app on the real PostgreSQL and Kafka (relay off, so tests read
+what the outbox holds; the sweep loop slowed down, so tests sweep at a time of their choosing), and a `network`
+that plays membership: it feeds organisation, group and person events through the service's own handlers."""
 
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest_asyncio
-from npd_contracts import Envelope, EventData, GroupRole, PersonJoinedGroup, PersonRegistered, PersonRoleGranted, Role
+from npd_contracts import (
+    Envelope,
+    EventData,
+    GroupCreated,
+    GroupKind,
+    GroupRole,
+    JoinPolicy,
+    MemberJoined,
+    OrganisationKind,
+    PersonJoinedGroup,
+    PersonRegistered,
+    PersonRoleGranted,
+    Role,
+)
 from npd_events.config import EventsSettings
-from npd_events.main import create_app
+from npd_events.main import create_app, spec
 from npd_events.meetings.domain import Audience, Meeting, MeetingFormat, MeetingStatus, Venue
-from npd_events.models import GROUPS, MEETINGS, ORGANISATIONS, VENUES
-from npd_events.network.domain import Group, GroupKind, Organisation, OrganisationKind, OrganisationStatus
-from npd_runtime.access import ACCESS_HANDLERS
+from npd_events.models import MEETINGS, VENUES
 from npd_runtime.outbox import OUTBOX
 from sqlalchemy import select
 
 Headers = dict[str, str]
 
 
-@pytest_asyncio.fixture(scope="module")
-async def app_and_client(
-    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any]
-) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
-    # The relay is off so these tests can read what the outbox holds.
-    app = create_app(EventsSettings(**service_settings("events", relay_enabled=False)))
-    async with run_app(app) as client:
-        yield app, client
-
-
-@pytest_asyncio.fixture
-async def client(app_and_client: tuple[Any, httpx.AsyncClient]) -> httpx.AsyncClient:
-    return app_and_client[1]
-
-
 class Network:
-    """Builds the world a test needs, straight into the events service's tables and read models."""
+    """Membership's side of things, as events handled by the events service's consumer handlers."""
 
     def __init__(self, app: Any, token: Callable[..., Headers]) -> None:
         self.app, self.token = app, token
+        self.handlers = spec(app.state.settings).consumes
 
     async def deliver(self, *events: EventData) -> None:
         async with self.app.state.sessions() as session, session.begin():
             for event in events:
-                await ACCESS_HANDLERS[type(event)](session, [Envelope(data=event, source="/tests")])
+                await self.handlers[type(event)](session, [Envelope(data=event, source="/npd/membership")])
 
-    async def organisation(self, status: OrganisationStatus = OrganisationStatus.MEMBER) -> UUID:
-        now = datetime.now(UTC)
-        org = Organisation(uuid4(), f"Gemeente {uuid4().hex[:6]}", OrganisationKind.MUNICIPALITY, status, now, now)
-        async with self.app.state.sessions() as session, session.begin():
-            await ORGANISATIONS.insert(session, [org])
-        return org.id
+    async def organisation(
+        self,
+        name: str | None = None,
+        kind: OrganisationKind = OrganisationKind.MUNICIPALITY,
+        joined_at: datetime | None = None,
+    ) -> UUID:
+        org = uuid4()
+        name = name or f"Gemeente {org.hex[:6]}"
+        await self.deliver(
+            MemberJoined(
+                organisation_id=org,
+                name=name,
+                kind=kind,
+                contact_person_id=f"contact-{org.hex[:6]}",
+                joined_at=joined_at or datetime.now(UTC),
+            )
+        )
+        return org
 
     async def group(self, kind: GroupKind = GroupKind.WORKING_GROUP, name: str | None = None) -> UUID:
-        group = Group(uuid4(), name or f"Groep {uuid4().hex[:6]}", kind, False, datetime.now(UTC))
-        async with self.app.state.sessions() as session, session.begin():
-            await GROUPS.insert(session, [group])
-        return group.id
+        group = uuid4()
+        await self.deliver(
+            GroupCreated(
+                group_id=group,
+                name=name or f"Werkgroep {group.hex[:6]}",
+                kind=kind,
+                topic="Audit",
+                joining=JoinPolicy.OPEN,
+                created_at=datetime.now(UTC),
+            )
+        )
+        return group
 
     async def person(
-        self,
-        sub: str | None = None,
-        *roles: str,
-        org: UUID | None = None,
-        groups: Mapping[UUID, str] | None = None,
-    ) -> Headers:
-        sub = sub or f"p-{uuid4().hex[:8]}"
-        now = datetime.now(UTC) - timedelta(seconds=5)
+        self, *roles: Role, org: UUID | None = None, groups: dict[UUID, GroupRole] | None = None, sub: str | None = None
+    ) -> tuple[str, Headers]:
+        """A person of the network (with `roles`, at least member unless network_admin) and their token."""
+        person = sub or f"p-{uuid4().hex[:10]}"
+        now = datetime.now(UTC)
+        org = org if org is not None or Role.NETWORK_ADMIN in roles else uuid4()
         events: list[EventData] = [
-            PersonRegistered(person_id=sub, organisation_id=org, name=sub, language="nl", registered_at=now)
+            PersonRegistered(person_id=person, organisation_id=org, name=person, language="nl", registered_at=now)
         ]
-        for role in roles or ("member",):
-            role_org = None if role == "network_admin" else org
-            events.append(PersonRoleGranted(person_id=sub, role=Role(role), organisation_id=role_org, granted_at=now))
-        for group_id, group_role in (groups or {}).items():
-            events.append(
-                PersonJoinedGroup(person_id=sub, group_id=group_id, role=GroupRole(group_role), joined_at=now)
-            )
+        for role in roles or (Role.MEMBER,):
+            scope = None if role is Role.NETWORK_ADMIN else org
+            events.append(PersonRoleGranted(person_id=person, role=role, organisation_id=scope, granted_at=now))
+        for group, group_role in (groups or {}).items():
+            events.append(PersonJoinedGroup(person_id=person, group_id=group, role=group_role, joined_at=now))
         await self.deliver(*events)
-        return self.token(sub)
+        return person, self.token(person)
+
+    async def member(
+        self, sub: str | None = None, *roles: str, org: UUID | None = None, groups: dict[UUID, str] | None = None
+    ) -> Headers:
+        """Like person(), by role names, answering only the headers (the calendars, papers and reports tests)."""
+        in_groups = {g: GroupRole(r) for g, r in (groups or {}).items()}
+        _, headers = await self.person(*(Role(r) for r in roles), org=org, groups=in_groups, sub=sub)
+        return headers
 
     async def venue(self, organisation_id: UUID | None = None) -> Venue:
         venue = Venue(
@@ -105,6 +123,7 @@ class Network:
         return venue
 
     async def meeting(self, **fields: Any) -> Meeting:
+        """A meeting written straight into the table (as if scheduled), for the packages that read meetings."""
         starts = fields.pop("starts_at", datetime.now(UTC) + timedelta(days=60))
         values: dict[str, Any] = {
             "id": uuid4(),
@@ -147,7 +166,39 @@ class Network:
         async with self.app.state.sessions() as session, session.begin():
             return [json.loads(data) for data in await session.scalars(stmt)]
 
+    async def outbox_position(self) -> int:
+        async with self.app.state.sessions() as session:
+            return int(await session.scalar(select(OUTBOX.c.position).order_by(OUTBOX.c.position.desc()).limit(1)) or 0)
+
+    async def published(self, since: int, type_suffix: str = "") -> list[tuple[str, dict[str, Any]]]:
+        """(type, data) of the events written to the outbox after position `since`, in order."""
+        async with self.app.state.sessions() as session:
+            rows = await session.execute(
+                select(OUTBOX.c.type, OUTBOX.c.data).where(OUTBOX.c.position > since).order_by(OUTBOX.c.position)
+            )
+            return [(t, json.loads(d)) for t, d in rows if t.endswith(type_suffix)]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def app_and_client(
+    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any]
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    settings = EventsSettings(**service_settings("events", relay_enabled=False, sweep_interval_s=3600))
+    app = create_app(settings)
+    async with run_app(app) as client:
+        yield app, client
+
+
+@pytest_asyncio.fixture
+async def client(app_and_client: tuple[Any, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return app_and_client[1]
+
 
 @pytest_asyncio.fixture
 async def network(app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers]) -> Network:
     return Network(app_and_client[0], token)
+
+
+def soon(days: float = 7, hour: int = 10) -> datetime:
+    """A local time (Europe/Amsterdam, naive) some days ahead, on the hour."""
+    return (datetime.now(UTC) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0, tzinfo=None)

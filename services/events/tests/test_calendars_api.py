@@ -52,7 +52,7 @@ async def test_a_weekly_series_in_the_feed_keeps_ten_oclock_across_daylight_savi
     client: httpx.AsyncClient, network: Network
 ) -> None:
     group = await network.group()
-    person = await network.person(None, org=await network.organisation(), groups={group: "member"})
+    person = await network.member(None, org=await network.organisation(), groups={group: "member"})
     venue = await network.venue()
     # Weekly on Tuesday 10:00 local from late September to mid-April: across both changes of the coming year.
     year = datetime.now(UTC).year + 1
@@ -81,7 +81,7 @@ async def test_a_cancelled_meeting_stays_in_the_feed_cancelled_with_a_higher_seq
     client: httpx.AsyncClient, network: Network
 ) -> None:
     sub = f"p-{uuid4().hex[:6]}"
-    person = await network.person(sub, org=await network.organisation())
+    person = await network.member(sub, org=await network.organisation())
     meeting = await network.meeting(title="Kennissessie")
     await register(network, meeting.id, sub)
     other = await network.meeting(title="Niet voor mij")
@@ -108,7 +108,7 @@ async def test_a_cancelled_meeting_stays_in_the_feed_cancelled_with_a_higher_seq
 async def test_a_new_feed_address_revokes_the_old_and_a_revoked_one_is_gone(
     client: httpx.AsyncClient, network: Network
 ) -> None:
-    person = await network.person(None, org=await network.organisation())
+    person = await network.member(None, org=await network.organisation())
     old = path(await feed_of(client, person))
     new = path(await feed_of(client, person))
     assert old != new
@@ -128,7 +128,7 @@ async def test_a_group_feed_shows_the_groups_meetings_and_an_unknown_group_is_no
     client: httpx.AsyncClient, network: Network
 ) -> None:
     group = await network.group(name="Expertgroep Data")
-    person = await network.person(None, org=await network.organisation())
+    person = await network.member(None, org=await network.organisation())
     held = await network.meeting(host_group_id=group, title="Data-sessie")
     await network.meeting(title="Iets anders")
     made = (await client.post("/v1/calendar/feeds", headers=person)).json()
@@ -147,7 +147,7 @@ async def test_only_people_of_the_network_make_a_feed_and_only_the_tokens_hash_i
 ) -> None:
     assert (await client.post("/v1/calendar/feeds", headers=token("stranger"))).status_code == 403
     assert (await client.post("/v1/calendar/feeds")).status_code == 401
-    person = await network.person(None, org=await network.organisation())
+    person = await network.member(None, org=await network.organisation())
     made = (await client.post("/v1/calendar/feeds", headers=person)).json()
     from npd_events.models import feed_tokens
     from sqlalchemy import select

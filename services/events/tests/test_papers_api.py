@@ -47,14 +47,14 @@ def proposal(**extra: Any) -> dict[str, Any]:
 
 
 async def test_a_call_goes_from_opening_to_a_published_programme(client: httpx.AsyncClient, network: Network) -> None:
-    admin = await network.person(None, "network_admin")
+    admin = await network.member(None, "network_admin")
     org = await network.organisation()
     ann = f"ann-{uuid4().hex[:6]}"
     bob = f"bob-{uuid4().hex[:6]}"
-    ann_h = await network.person(ann, org=org)
-    await network.person(bob, org=org)
+    ann_h = await network.member(ann, org=org)
+    await network.member(bob, org=org)
     reviewer = f"rev-{uuid4().hex[:6]}"
-    rev_h = await network.person(reviewer, org=org)
+    rev_h = await network.member(reviewer, org=org)
 
     opened = await open_call(client, admin, await conference(network))
     assert opened.status_code == 201, opened.text
@@ -108,10 +108,10 @@ async def test_chairs_see_every_proposal_with_its_score_and_others_only_their_ow
     client: httpx.AsyncClient, network: Network
 ) -> None:
     team = await network.group(GroupKind.PROGRAMME_TEAM)
-    admin = await network.person(None, "network_admin")
-    chair = await network.person(None, org=await network.organisation(), groups={team: "member"})
+    admin = await network.member(None, "network_admin")
+    chair = await network.member(None, org=await network.organisation(), groups={team: "member"})
     org = await network.organisation()
-    ann, cas = await network.person(None, org=org), await network.person(None, org=org)
+    ann, cas = await network.member(None, org=org), await network.member(None, org=org)
     call = (await open_call(client, admin, await conference(network), programme_group_id=str(team))).json()
     await client.post(f"/v1/calls/{call['id']}/papers", json=proposal(), headers=ann)
     await client.post(f"/v1/calls/{call['id']}/papers", json=proposal(title="Ander idee"), headers=cas)
@@ -126,8 +126,8 @@ async def test_chairs_see_every_proposal_with_its_score_and_others_only_their_ow
 
 
 async def test_a_proposal_after_the_deadline_is_refused(client: httpx.AsyncClient, network: Network) -> None:
-    admin = await network.person(None, "network_admin")
-    ann = await network.person(None, org=await network.organisation())
+    admin = await network.member(None, "network_admin")
+    ann = await network.member(None, org=await network.organisation())
     call = (await open_call(client, admin, await conference(network))).json()
     async with network.app.state.sessions() as session, session.begin():
         past = datetime.now(UTC) - timedelta(minutes=1)
@@ -140,12 +140,12 @@ async def test_a_proposal_after_the_deadline_is_refused(client: httpx.AsyncClien
 async def test_only_people_of_member_organisations_submit_on_the_calls_topics(
     client: httpx.AsyncClient, network: Network
 ) -> None:
-    admin = await network.person(None, "network_admin")
+    admin = await network.member(None, "network_admin")
     call = (await open_call(client, admin, await conference(network))).json()
-    staff = await network.person(None)  # the network's own staff: no organisation
+    staff = await network.member(None)  # the network's own staff: no organisation
     refused = await client.post(f"/v1/calls/{call['id']}/papers", json=proposal(), headers=staff)
     assert refused.status_code == 403 and refused.json()["type"].endswith(":not-eligible")
-    ann = await network.person(None, org=await network.organisation())
+    ann = await network.member(None, org=await network.organisation())
     wrong_topic = await client.post(f"/v1/calls/{call['id']}/papers", json=proposal(topic="Sport"), headers=ann)
     assert wrong_topic.status_code == 422 and wrong_topic.json()["type"].endswith(":unknown-topic")
     stranger = await client.post(f"/v1/calls/{call['id']}/papers", json=proposal(speaker_ids=["nobody"]), headers=ann)
@@ -153,8 +153,8 @@ async def test_only_people_of_member_organisations_submit_on_the_calls_topics(
 
 
 async def test_opening_a_call_is_refused_precisely(client: httpx.AsyncClient, network: Network) -> None:
-    admin = await network.person(None, "network_admin")
-    member = await network.person(None, org=await network.organisation())
+    admin = await network.member(None, "network_admin")
+    member = await network.member(None, org=await network.organisation())
     unknown = await open_call(client, admin, uuid4())
     assert unknown.status_code == 404 and unknown.json()["type"].endswith(":unknown-meeting")
     board = await network.meeting(format=MeetingFormat.BOARD_MEETING)
@@ -171,11 +171,11 @@ async def test_opening_a_call_is_refused_precisely(client: httpx.AsyncClient, ne
 
 
 async def test_the_timetable_refuses_clashes_of_rooms_and_speakers(client: httpx.AsyncClient, network: Network) -> None:
-    admin = await network.person(None, "network_admin")
+    admin = await network.member(None, "network_admin")
     org = await network.organisation()
     ann = f"ann-{uuid4().hex[:6]}"
-    ann_h = await network.person(ann, org=org)
-    bob_h = await network.person(None, org=org)
+    ann_h = await network.member(ann, org=org)
+    bob_h = await network.member(None, org=org)
     call = (await open_call(client, admin, await conference(network))).json()
     first = (await client.post(f"/v1/calls/{call['id']}/papers", json=proposal(), headers=ann_h)).json()
     second = (
@@ -222,11 +222,11 @@ async def test_the_timetable_refuses_clashes_of_rooms_and_speakers(client: httpx
 async def test_a_reviewer_never_reviews_their_own_proposal_and_only_assigned_reviewers_score(
     client: httpx.AsyncClient, network: Network
 ) -> None:
-    admin = await network.person(None, "network_admin")
+    admin = await network.member(None, "network_admin")
     org = await network.organisation()
     ann = f"ann-{uuid4().hex[:6]}"
-    ann_h = await network.person(ann, org=org)
-    cas_h = await network.person(None, org=org)
+    ann_h = await network.member(ann, org=org)
+    cas_h = await network.member(None, org=org)
     call = (await open_call(client, admin, await conference(network))).json()
     paper = (await client.post(f"/v1/calls/{call['id']}/papers", json=proposal(), headers=ann_h)).json()
     own = await client.put(f"/v1/papers/{paper['id']}/reviewers/{ann}", headers=admin)

@@ -6,6 +6,7 @@ clients take them out. A token works only while its person is in the network.
 """
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -110,9 +111,8 @@ async def group_feed(session: AsyncSession, group_id: UUID) -> Feed:
     return Feed(f"NPD: {group.name}", await _feed(session, meetings.c.host_group_id == group_id, _now() - HISTORY))
 
 
-async def erase_person(session: AsyncSession, person_id: str) -> None:
+async def erase(session: AsyncSession, person_ids: Sequence[str], now: datetime) -> None:
     """PersonErased: their feed addresses stop working and no longer say whose they were."""
-    now = _now()
-    mine = feed_tokens.c.person_id == person_id
+    mine = feed_tokens.c.person_id.in_(person_ids)
     revoked = func.coalesce(feed_tokens.c.revoked_at, now)
     await session.execute(update(feed_tokens).where(mine).values(person_id=None, revoked_at=revoked))

@@ -6,6 +6,7 @@ events to the outbox; nothing here commits.
 Who chairs a call: network admins, and the members of the programme team the call names.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -427,7 +428,12 @@ async def publish_programme(session: AsyncSession, call_id: UUID, *, by: Princip
 # -- erasure ---------------------------------------------------------------------------------------------------
 
 
-async def erase_person(session: AsyncSession, person_id: str) -> None:
+async def erase(session: AsyncSession, person_ids: Sequence[str], now: datetime) -> None:
+    for person_id in person_ids:
+        await _erase(session, person_id)
+
+
+async def _erase(session: AsyncSession, person_id: str) -> None:
     """PersonErased: the person leaves proposals (as submitter and speaker), sessions, reviews (their name
     and words; the score stays unattributed) and the calls and decisions they made."""
     mine = (papers.c.submitter_id == person_id) | papers.c.speaker_ids.contains([person_id])

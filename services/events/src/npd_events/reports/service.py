@@ -3,6 +3,7 @@ of public meetings and public reports, which need no login. Publishing locks the
 and the meeting's other events leave in order; nothing here commits.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
@@ -143,6 +144,7 @@ async def public_meetings(
     return items, total or 0
 
 
-async def erase_person(session: AsyncSession, person_id: str) -> None:
+async def erase(session: AsyncSession, person_ids: Sequence[str], now: datetime) -> None:
     """PersonErased: reports stay (they are the network's record), without who published them."""
-    await session.execute(reports.update().where(reports.c.published_by == person_id).values(published_by=None))
+    gone = reports.c.published_by.in_(person_ids)
+    await session.execute(reports.update().where(gone).values(published_by=None))
