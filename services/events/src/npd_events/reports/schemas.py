@@ -8,7 +8,7 @@ from fastapi import Query
 from npd_runtime.validation import Text, described
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from npd_events.meetings.domain import MeetingFormat, MeetingStatus
+from npd_events.meetings.schemas import Format, Status
 from npd_events.papers.schemas import Prose
 from npd_events.reports.domain import Attachment, Draft, ReportVisibility
 from npd_events.reports.service import PublicMeeting, ReportView
@@ -96,8 +96,8 @@ class PublicMeetingPublic(BaseModel):
     id: UUID
     title: str
     description: str
-    format: MeetingFormat
-    status: MeetingStatus
+    format: Format
+    status: Status
     starts_at: datetime
     ends_at: datetime
     time_zone: str

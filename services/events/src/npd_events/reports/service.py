@@ -129,17 +129,11 @@ async def public_meetings(
     venue_ids = [m.venue_id for m in found if m.venue_id is not None]
     places = {v.id: v for v in await VENUES.all(session, VENUES.select().where(venues.c.id.in_(venue_ids)))}
     public = reports.c.visibility == ReportVisibility.PUBLIC.value
-    report_ids = dict(
-        (
-            await session.execute(
-                select(reports.c.meeting_id, reports.c.id).where(
-                    reports.c.meeting_id.in_([m.id for m in found]), public
-                )
-            )
-        )
-        .tuples()
-        .all()
-    )
+    found_ids = [m.id for m in found]
+    with_report = select(reports.c.meeting_id, reports.c.id).where(reports.c.meeting_id.in_(found_ids), public)
+    report_ids: dict[UUID, UUID] = {
+        meeting_id: report_id for meeting_id, report_id in await session.execute(with_report)
+    }
     items = [PublicMeeting(m, places.get(m.venue_id) if m.venue_id else None, report_ids.get(m.id)) for m in found]
     return items, total or 0
 
