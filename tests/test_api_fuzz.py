@@ -1,14 +1,15 @@
-"""Bad input never gets a 500: property-based fuzzing of the membership and notifications HTTP APIs.
+"""Bad input never gets a 500: property-based fuzzing of the membership, notifications and events HTTP APIs.
 
-Membership and notifications run as real uvicorn subprocesses on the session's Kafka and PostgreSQL.
+Membership, notifications and events run as real uvicorn subprocesses on the session's Kafka and PostgreSQL.
 Schemathesis loads each one's OpenAPI document from the running process (`/openapi.json`) and, for
 every operation in it, sends the schema's examples, its boundary and edge values (the coverage phase)
 and generated requests, valid and invalid; every response must pass every built-in check (no 5xx;
 status code, content type, headers and body as documented; invalid input rejected, valid input
 accepted; auth not ignored; 405 with a correct Allow header) and be RFC 9457 problem details when it
 is an error. As a network admin (membership makes `fuzz-admin` one at start-up, and notifications learns
-it from membership's events before fuzzing starts), and again with no or a bad token: then every /v1 call
-must be a 401.
+it from membership's events before fuzzing starts, as does events), and again with no or a bad token: then
+every /v1 call must be a 401, except under the paths a service serves without login (events' public listings
+and calendar feeds), which are fuzzed without a token instead.
 
 Operations are listed here, one test each, so that a finding is marked on exactly its operation and
 check; `test_every_documented_operation_is_fuzzed` fails when the live document has one this file
@@ -41,7 +42,7 @@ from schemathesis.schemas import APIOperation
 
 Headers = dict[str, str]
 
-SERVICES = ("membership", "notifications")
+SERVICES = ("membership", "notifications", "events")
 ADMIN = "fuzz-admin"
 ENV_NAMES = {
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
@@ -103,7 +104,67 @@ OPERATIONS = {
         "GET /v1/inbox",
         "POST /v1/inbox/{notification_id}/read",
     ],
+    "events": [
+        "GET /healthz",
+        "GET /readyz",
+        "GET /status",
+        "GET /metrics",
+        "GET /asyncapi.json",
+        "GET /asyncapi",
+        "POST /v1/meetings",
+        "GET /v1/meetings",
+        "GET /v1/meetings/{meeting_id}",
+        "PUT /v1/meetings/{meeting_id}",
+        "POST /v1/meetings/{meeting_id}/cancel",
+        "POST /v1/series",
+        "GET /v1/series/{series_id}",
+        "POST /v1/series/{series_id}/following",
+        "POST /v1/series/{series_id}/end",
+        "POST /v1/venues",
+        "GET /v1/venues",
+        "GET /v1/venues/{venue_id}",
+        "PUT /v1/venues/{venue_id}",
+        "POST /v1/venues/{venue_id}/retire",
+        "POST /v1/meetings/{meeting_id}/registrations",
+        "GET /v1/meetings/{meeting_id}/registrations",
+        "GET /v1/meetings/{meeting_id}/registrations/{person_id}",
+        "DELETE /v1/meetings/{meeting_id}/registrations/{person_id}",
+        "POST /v1/meetings/{meeting_id}/registrations/{person_id}/accept",
+        "PUT /v1/meetings/{meeting_id}/attendance",
+        "GET /v1/series/{series_id}/guest-chairs",
+        "POST /v1/meetings/{meeting_id}/guest-chair/decline",
+        "POST /v1/calendar/feeds",
+        "DELETE /v1/calendar/feeds",
+        "GET /v1/calendar/feeds/{token}.ics",
+        "GET /v1/calendar/feeds/{token}/groups/{group_id}.ics",
+        "POST /v1/calls",
+        "GET /v1/calls",
+        "GET /v1/calls/{call_id}",
+        "POST /v1/calls/{call_id}/close",
+        "POST /v1/calls/{call_id}/papers",
+        "GET /v1/calls/{call_id}/papers",
+        "GET /v1/calls/{call_id}/programme",
+        "POST /v1/calls/{call_id}/programme/publish",
+        "POST /v1/calls/{call_id}/sessions",
+        "PUT /v1/calls/{call_id}/sessions/{session_id}",
+        "DELETE /v1/calls/{call_id}/sessions/{session_id}",
+        "GET /v1/papers/{paper_id}",
+        "POST /v1/papers/{paper_id}/withdraw",
+        "PUT /v1/papers/{paper_id}/reviewers/{person_id}",
+        "PUT /v1/papers/{paper_id}/review",
+        "GET /v1/papers/{paper_id}/reviews",
+        "POST /v1/papers/{paper_id}/decision",
+        "PUT /v1/meetings/{meeting_id}/report",
+        "GET /v1/meetings/{meeting_id}/report",
+        "GET /v1/reports",
+        "GET /v1/reports/{report_id}",
+        "GET /v1/public/meetings",
+        "GET /v1/public/reports",
+        "GET /v1/public/reports/{report_id}",
+    ],
 }
+# Served without login (npd_events.main.ANONYMOUS): fuzzed without a token, and exempt from the 401 check.
+ANONYMOUS = ("/v1/public/", "/v1/calendar/feeds/")
 
 
 @dataclass(frozen=True)
@@ -167,11 +228,11 @@ def process_env(service: str, values: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def wait_until_notifications_knows_the_admin(url: str, admin: Headers, timeout_s: float = 60) -> None:
-    """Its roles travel from membership through Kafka into notifications' read model."""
+def wait_until_it_knows_the_admin(url: str, path: str, admin: Headers, timeout_s: float = 60) -> None:
+    """Its roles travel from membership through Kafka into the service's read model."""
     deadline = time.monotonic() + timeout_s
-    while requests.get(f"{url}/v1/inbox", headers=admin, timeout=5).status_code != 200:
-        assert time.monotonic() < deadline, f"notifications did not learn that {ADMIN} is a network admin"
+    while requests.get(f"{url}{path}", headers=admin, timeout=5).status_code != 200:
+        assert time.monotonic() < deadline, f"{url} did not learn that {ADMIN} is a network admin"
         time.sleep(0.2)
 
 
@@ -184,7 +245,8 @@ def service_urls(service_settings: Callable[..., dict[str, Any]], admin: Headers
         for process in running:
             wait_ready(process)  # membership is ready once its network admin is in place
         urls = {process.name: process.url for process in running}
-        wait_until_notifications_knows_the_admin(urls["notifications"], admin)
+        wait_until_it_knows_the_admin(urls["notifications"], "/v1/inbox", admin)
+        wait_until_it_knows_the_admin(urls["events"], "/v1/calls", admin)
         yield urls
     finally:
         stop_services(running)
@@ -307,9 +369,14 @@ BAD_CREDENTIALS = {
 }
 
 
+def _path(param: Any) -> str:
+    return str(param.values[1]).split(" ")[1]
+
+
 @pytest.mark.parametrize("credentials", list(BAD_CREDENTIALS))
 @pytest.mark.parametrize(
-    ("service", "label"), [p for p in EVERY_OPERATION if p.values[1].split(" ")[1].startswith("/v1/")]
+    ("service", "label"),
+    [p for p in EVERY_OPERATION if _path(p).startswith("/v1/") and not _path(p).startswith(ANONYMOUS)],
 )
 def test_without_a_valid_token_every_call_is_refused(
     service_urls: dict[str, str], http: requests.Session, service: str, label: str, credentials: str
@@ -317,6 +384,14 @@ def test_without_a_valid_token_every_call_is_refused(
     operation = load_operation(service_urls[service], label, BAD_CREDENTIALS[credentials])
     checks = [check_named("not_a_server_error"), errors_are_problems, unauthenticated]
     fuzz(operation, http, checks=checks, excluded=known_for(service, label, "no token"))
+
+
+@pytest.mark.parametrize(("service", "label"), [p for p in EVERY_OPERATION if _path(p).startswith(ANONYMOUS)])
+def test_bad_input_never_gets_a_server_error_without_login_where_none_is_needed(
+    service_urls: dict[str, str], http: requests.Session, service: str, label: str
+) -> None:
+    operation = load_operation(service_urls[service], label, {})
+    fuzz(operation, http, additional=[errors_are_problems], excluded=known_for(service, label, "no token"))
 
 
 @pytest.mark.parametrize(
