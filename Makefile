@@ -9,7 +9,7 @@ UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
 .PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer \
-	bench-kafka-hop bench-directory token migrate dlq demo clean
+	bench-kafka-hop bench-directory bench-calendar token migrate dlq demo clean
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and the four services; restarts a service that exits (Ctrl-C stops all)"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench-cpu         CPU per admission in every process of the flow (goal < 5 ms)"
 	@echo "make bench-throughput  saturation throughput of the admission flow (goal 400/s)"
 	@echo "make bench-directory   directory latency at 1,000 organisations and 500,000 people, against its bare SQL"
+	@echo "make bench-calendar    per-person calendar feed at 20,000 meetings a year and 200,000 people, against its SQL"
 	@echo "make schemas regenerate contracts/schemas after changing an event model"
 	@echo ""
 	@echo "The tools themselves are in .venv/bin after any of these: npd-dev, npd-dlq, alembic, pytest."
@@ -97,6 +98,9 @@ bench-consumer: setup
 
 bench-directory: setup
 	$(RUN) python bench/directory.py
+
+bench-calendar: setup
+	$(RUN) python bench/calendar_feed.py
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache

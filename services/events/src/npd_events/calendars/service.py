@@ -9,10 +9,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from npd_runtime import load_access
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_events.calendars import domain
@@ -76,15 +77,38 @@ async def owner_of(session: AsyncSession, token: str) -> tuple[str, frozenset[UU
     return found.person_id, frozenset(access.groups)
 
 
-async def _feed(session: AsyncSession, where: ColumnElement[bool], since: datetime) -> list[CalendarEvent]:
-    stmt = (
+def _meetings(where: ColumnElement[bool], since: datetime) -> Select[Any]:
+    return (
         select(*MEETINGS.table.c, meetings.c.updated_at.label("changed_at"))
         .where(where, meetings.c.ends_at >= since)
         .order_by(meetings.c.starts_at, meetings.c.id)
     )
+
+
+def personal_statement(person_id: str, groups: frozenset[UUID], since: datetime) -> Select[Any]:
+    """The meetings of a person's feed: where they hold a place (or held one until it was cancelled), and
+    those their groups hold."""
+    holding = (registrations.c.status.in_([RegistrationStatus.CONFIRMED.value, RegistrationStatus.OFFERED.value])) | (
+        registrations.c.end_reason == EndReason.MEETING_CANCELLED.value
+    )
+    registered = meetings.c.id.in_(
+        select(registrations.c.meeting_id).where(registrations.c.person_id == person_id, holding)
+    )
+    return _meetings(or_(registered, meetings.c.host_group_id.in_(groups)) if groups else registered, since)
+
+
+def group_statement(group_id: UUID, since: datetime) -> Select[Any]:
+    return _meetings(meetings.c.host_group_id == group_id, since)
+
+
+def venues_statement(venue_ids: set[UUID]) -> Select[Any]:
+    return VENUES.select().where(venues.c.id.in_(venue_ids))
+
+
+async def _feed(session: AsyncSession, stmt: Select[Any]) -> list[CalendarEvent]:
     rows = (await session.execute(stmt)).all()
     venue_ids = {row.venue_id for row in rows if row.venue_id is not None}
-    places = {v.id: v for v in await VENUES.all(session, VENUES.select().where(venues.c.id.in_(venue_ids)))}
+    places = {v.id: v for v in await VENUES.all(session, venues_statement(venue_ids))} if venue_ids else {}
     events = []
     for row in rows:
         meeting = MEETINGS.load(row)
@@ -94,21 +118,18 @@ async def _feed(session: AsyncSession, where: ColumnElement[bool], since: dateti
 
 
 async def personal_feed(session: AsyncSession, person_id: str, groups: frozenset[UUID]) -> Feed:
-    holding = (registrations.c.status.in_([RegistrationStatus.CONFIRMED.value, RegistrationStatus.OFFERED.value])) | (
-        registrations.c.end_reason == EndReason.MEETING_CANCELLED.value
-    )
-    registered = meetings.c.id.in_(
-        select(registrations.c.meeting_id).where(registrations.c.person_id == person_id, holding)
-    )
-    where = or_(registered, meetings.c.host_group_id.in_(groups)) if groups else registered
-    return Feed("NPD: mijn bijeenkomsten", await _feed(session, where, _now() - HISTORY))
+    return Feed("NPD: mijn bijeenkomsten", await _feed(session, personal_statement(person_id, groups, since())))
 
 
 async def group_feed(session: AsyncSession, group_id: UUID) -> Feed:
     group = await GROUPS.get(session, group_id)
     if group is None:
         raise GroupNotFound(group_id)
-    return Feed(f"NPD: {group.name}", await _feed(session, meetings.c.host_group_id == group_id, _now() - HISTORY))
+    return Feed(f"NPD: {group.name}", await _feed(session, group_statement(group_id, since())))
+
+
+def since() -> datetime:
+    return _now() - HISTORY
 
 
 async def erase(session: AsyncSession, person_ids: Sequence[str], now: datetime) -> None:

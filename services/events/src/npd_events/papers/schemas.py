@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import Path, Query
 from npd_runtime.validation import Text, described
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from npd_events.papers.domain import (
     Call,
@@ -41,6 +41,25 @@ PersonId = Annotated[
 # Text of several lines (an abstract, a review): line breaks and tabs, but no other control character (PostgreSQL
 # text cannot hold NUL, and nothing a person writes needs one).
 Prose = Annotated[str, Field(pattern="^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
+
+
+def _not_a_number(value: object) -> object:
+    # Pydantic would read a number (or a numeric string) as seconds since 1970; the API takes ISO 8601 only.
+    if isinstance(value, int | float) or (isinstance(value, str) and _numeric(value)):
+        raise ValueError("a moment is an ISO 8601 date and time with its UTC offset, such as 2027-06-03T09:00:00+02:00")
+    return value
+
+
+def _numeric(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+# A moment in time as ISO 8601 with its offset (never a bare number).
+Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 MeetingFilter = Annotated[UUID | None, Query(description="Only the call of this conference")]
 _Person = Annotated[Text, Field(min_length=1, max_length=255)]
 _Topic = Annotated[Text, Field(min_length=1, max_length=100)]
@@ -56,7 +75,7 @@ class CallCreate(BaseModel):
     formats: list[Format] = Field(
         default_factory=list, max_length=4, description="The formats the call takes; none named means all."
     )
-    closes_at: AwareDatetime = Field(description="The deadline: after now, before the conference starts.")
+    closes_at: Instant = Field(description="The deadline: after now, before the conference starts.")
     programme_group_id: UUID | None = Field(
         default=None,
         description="A programme team (group) whose members chair the call beside the network admins.",
@@ -181,8 +200,8 @@ class SessionBody(BaseModel):
         default=None, min_length=1, max_length=200, description="Defaults to the proposal's title."
     )
     room: Text = Field(min_length=1, max_length=100, examples=["Zaal 1"])
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
 
 
 class SessionPublic(BaseModel):

@@ -6,10 +6,10 @@ from uuid import UUID
 
 from fastapi import Query
 from npd_runtime.validation import Text, described
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from npd_events.meetings.schemas import Format, Status
-from npd_events.papers.schemas import Prose
+from npd_events.papers.schemas import Instant, Prose
 from npd_events.reports.domain import Attachment, Draft, ReportVisibility
 from npd_events.reports.service import PublicMeeting, ReportView
 
@@ -17,9 +17,7 @@ Visibility = Annotated[
     ReportVisibility,
     described("Who may read a report: the network (people of member organisations), or the public (no login)."),
 ]
-SinceFilter = Annotated[
-    AwareDatetime | None, Query(description="Only meetings that end after this moment (default: now)")
-]
+SinceFilter = Annotated[Instant | None, Query(description="Only meetings that end after this moment (default: now)")]
 
 
 class AttachmentBody(BaseModel):
