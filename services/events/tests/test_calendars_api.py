@@ -155,3 +155,39 @@ async def test_only_people_of_the_network_make_a_feed_and_only_the_tokens_hash_i
     async with network.app.state.sessions() as session, session.begin():
         stored = list(await session.scalars(select(feed_tokens.c.token_hash)))
     assert made["token"] not in stored and made["token"] in made["url"]
+
+
+async def test_a_weekly_series_scheduled_through_the_api_reads_back_at_ten_oclock_and_a_cancellation_shows(
+    client: httpx.AsyncClient, network: Network
+) -> None:
+    group = await network.group()
+    chair = await network.member(None, org=await network.organisation(), groups={group: "chair"})
+    # From February to November of next year: across CET -> CEST (end of March) and back (end of October).
+    year = datetime.now(UTC).year + 1
+    body = {
+        "title": "Werkgroep Audit, wekelijks",
+        "format": "working_group_session",
+        "audience": "group",
+        "host_group_id": str(group),
+        "online": True,
+        "rule": "FREQ=WEEKLY;COUNT=40",
+        "starts_at": f"{year}-02-02T10:00:00",
+        "time_zone": "Europe/Amsterdam",
+        "duration_minutes": 90,
+    }
+    created = await client.post("/v1/series", json=body, headers=chair)
+    assert created.status_code == 201, created.text
+    feed = path(await feed_of(client, chair))
+    events = {k: e for k, e in vevents((await client.get(feed)).content).items() if "wekelijks" in str(e["SUMMARY"])}
+    assert len(events) == 40
+    starts = sorted(e.decoded("DTSTART") for e in events.values())
+    assert {s.astimezone(AMSTERDAM).strftime("%a %H:%M") for s in starts} == {"Tue 10:00"}
+    assert [s.astimezone(UTC).hour for s in (starts[0], starts[15], starts[-1])] == [9, 8, 9]  # CET, CEST, CET
+
+    occurrence = (await client.get("/v1/meetings", params={"series_id": created.json()["id"]}, headers=chair)).json()
+    first = occurrence["items"][3]["id"]
+    cancelled = await client.post(f"/v1/meetings/{first}/cancel", json={"reason": "Ziek"}, headers=chair)
+    assert cancelled.status_code == 200, cancelled.text
+    after = vevents((await client.get(feed)).content)[f"{first}@npd.events"]
+    assert str(after["STATUS"]) == "CANCELLED"
+    assert after.decoded("SEQUENCE") > events[f"{first}@npd.events"].decoded("SEQUENCE")
