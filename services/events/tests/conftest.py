@@ -199,6 +199,12 @@ async def network(app_and_client: tuple[Any, httpx.AsyncClient], token: Callable
     return Network(app_and_client[0], token)
 
 
+@pytest_asyncio.fixture
+async def network_of(token: Callable[..., Headers]) -> Callable[[Any], Network]:
+    """The network helper for an app of the test's own."""
+    return lambda app: Network(app, token)
+
+
 def soon(days: float = 7, hour: int = 10) -> datetime:
     """A local time (Europe/Amsterdam, naive) some days ahead, on the hour."""
     return (datetime.now(UTC) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0, tzinfo=None)

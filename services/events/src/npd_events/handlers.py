@@ -65,10 +65,10 @@ async def on_member_reinstated(session: AsyncSession, events: Sequence[Envelope[
 
 
 async def on_member_left(session: AsyncSession, events: Sequence[Envelope[MemberLeft]]) -> None:
-    """It leaves the rotation, and its chair duties still to come pass to the next organisations."""
+    """It leaves the rotation, and its chair duties for meetings after it left pass to the next organisations."""
     for e in events:
         await network.organisation_status(session, e.data.organisation_id, OrganisationStatus.LEFT, e.data.left_at)
-    await rotation.organisation_left(session, [e.data.organisation_id for e in events], _now())
+        await rotation.organisation_left(session, [e.data.organisation_id], e.data.left_at)
 
 
 async def on_group_created(session: AsyncSession, events: Sequence[Envelope[GroupCreated]]) -> None:

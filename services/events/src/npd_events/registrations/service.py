@@ -216,7 +216,7 @@ async def end_all(session: AsyncSession, meeting: Meeting, reason: EndReason, no
     live = REGISTRATIONS.select().where(
         registrations.c.meeting_id == meeting.id, registrations.c.status.in_([s.value for s in ACTIVE])
     )
-    before = await REGISTRATIONS.all(session, live)
+    before = await REGISTRATIONS.all(session, live.order_by(registrations.c.queue_position))
     if not before:
         return
     ended = [domain.end(r, reason, now) for r in before]

@@ -41,14 +41,21 @@ class Candidate:
 _TURN_TAKEN = (ChairStatus.ASSIGNED, ChairStatus.DECLINED)
 
 
-def next_chair(history: Sequence[GuestChair], eligible: Sequence[Candidate]) -> tuple[Candidate, int] | None:
-    """The organisation to ask next, and the round it chairs in; None if nobody is eligible.
+def next_chair(
+    history: Sequence[GuestChair], eligible: Sequence[Candidate], meeting_id: UUID
+) -> tuple[Candidate, int] | None:
+    """The organisation to ask to chair `meeting_id` next, and the round it chairs in; None if nobody is eligible.
 
     Fair: within a round every eligible organisation has its turn once (chairing or declining) before anyone
     has a second one; a round ends when every organisation eligible now has had its turn, so one that joined
     meanwhile is asked in the current round, and one that left is simply no longer eligible. Within a round
-    the organisation that has chaired least often goes first, then the longest-standing member.
+    the organisation that has chaired least often goes first, then the longest-standing member. One that
+    declined this meeting is not asked for it again, even when a new round starts with it.
     """
+    refused = {
+        c.organisation_id for c in history if c.meeting_id == meeting_id and c.status is not ChairStatus.ASSIGNED
+    }
+    eligible = [e for e in eligible if e.organisation_id not in refused]
     if not eligible:
         return None
     current = max((c.round for c in history), default=1)

@@ -55,8 +55,14 @@ def _declined(c: GuestChair) -> contracts.GuestChairDeclined:
 
 
 async def history(session: AsyncSession, series_id: UUID) -> list[GuestChair]:
-    stmt = GUEST_CHAIRS.select().where(guest_chairs.c.series_id == series_id)
-    return await GUEST_CHAIRS.all(session, stmt.order_by(guest_chairs.c.assigned_at, guest_chairs.c.id))
+    """Every organisation asked, by occurrence; for one occurrence, those whose turn ended before the current one."""
+    stmt = (
+        GUEST_CHAIRS.select()
+        .join(meetings, meetings.c.id == guest_chairs.c.meeting_id)
+        .where(guest_chairs.c.series_id == series_id)
+        .order_by(meetings.c.starts_at, guest_chairs.c.ended_at.asc().nulls_last(), guest_chairs.c.assigned_at)
+    )
+    return await GUEST_CHAIRS.all(session, stmt)
 
 
 async def _eligible(session: AsyncSession, s: Series) -> list[Candidate]:
@@ -68,7 +74,7 @@ async def _eligible(session: AsyncSession, s: Series) -> list[Candidate]:
 
 
 async def _ask_next(session: AsyncSession, s: Series, meeting_id: UUID, now: datetime) -> GuestChair | None:
-    pick = domain.next_chair(await history(session, s.id), await _eligible(session, s))
+    pick = domain.next_chair(await history(session, s.id), await _eligible(session, s), meeting_id)
     if pick is None:
         return None
     chair = domain.assign(uuid4(), s.id, meeting_id, pick, now)
