@@ -40,7 +40,7 @@ FORMATS = ("working_group_session", "expert_community_session", "knowledge_sessi
 
 def bare(stmt: Any, params: dict[str, Any] | None = None) -> tuple[str, list[Any]]:
     """The SQL and positional arguments SQLAlchemy sends to asyncpg for `stmt`."""
-    compiled = stmt.compile(dialect=DIALECT)
+    compiled = stmt.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
     values = compiled.construct_params(params)
     return compiled.string, [values[name] for name in compiled.positiontup or ()]
 

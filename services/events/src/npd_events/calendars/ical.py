@@ -60,6 +60,8 @@ def escape(value: str) -> str:
 
 def fold(line: str) -> str:
     """One content line folded at 75 octets, never inside a UTF-8 character, lines ended by CRLF."""
+    if len(line) <= _FOLD_AT // 4 or len(line.encode()) <= _FOLD_AT:  # most lines: no need to walk them
+        return line + "\r\n"
     out: list[str] = []
     current: list[str] = []
     size = 0
