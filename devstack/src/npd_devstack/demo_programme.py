@@ -79,12 +79,17 @@ class ProgrammeSeeder:
                 await asyncio.sleep(0.5)
 
     async def meeting(self, title: str, starts: datetime, hours: int, format: str, audience: str) -> str:
-        since = (starts - timedelta(days=1)).isoformat()
-        until = (starts + timedelta(days=1)).isoformat()
-        page = await self.call("GET", "/v1/meetings", ADMIN, params={"since": since, "until": until, "limit": 100})
-        found = [m for m in page["items"] if m["title"] == title]
-        if found:
-            return str(found[0]["id"])
+        # Meetings that overlap its first minute, page by page: others may meet at that hour too.
+        window = {"since": starts.isoformat(), "until": (starts + timedelta(minutes=1)).isoformat(), "limit": 100}
+        offset = 0
+        while True:
+            page = await self.call("GET", "/v1/meetings", ADMIN, params=window | {"offset": offset})
+            found = [m for m in page["items"] if m["title"] == title and m["format"] == format]
+            if found:
+                return str(found[0]["id"])
+            offset += len(page["items"])
+            if not page["items"] or offset >= page["total"]:
+                break
         body = {
             "title": title,
             "description": f"{title}: het netwerk komt samen.",
