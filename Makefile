@@ -8,7 +8,7 @@ MAKEFLAGS += --no-print-directory
 UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
-.PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer \
+.PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer bench-events \
 	bench-kafka-hop bench-directory bench-calendar token migrate dlq demo clean
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make bench-cpu         CPU per admission in every process of the flow (goal < 5 ms)"
 	@echo "make bench-throughput  saturation throughput of the admission flow (goal 400/s)"
 	@echo "make bench-directory   directory latency at 1,000 organisations and 500,000 people, against its bare SQL"
+	@echo "make bench-events      registration latency at 20,000 meetings a year and 200,000 people, against its bare SQL"
 	@echo "make bench-calendar    per-person calendar feed at 20,000 meetings a year and 200,000 people, against its SQL"
 	@echo "make schemas regenerate contracts/schemas after changing an event model"
 	@echo ""
@@ -98,6 +99,9 @@ bench-consumer: setup
 
 bench-directory: setup
 	$(RUN) python bench/directory.py
+
+bench-events: setup
+	$(RUN) python bench/registration.py
 
 bench-calendar: setup
 	$(RUN) python bench/calendar_feed.py

@@ -7,9 +7,9 @@ and generated requests, valid and invalid; every response must pass every built-
 status code, content type, headers and body as documented; invalid input rejected, valid input
 accepted; auth not ignored; 405 with a correct Allow header) and be RFC 9457 problem details when it
 is an error. As a network admin (membership makes `fuzz-admin` one at start-up, and notifications learns
-it from membership's events before fuzzing starts, as does events), and again with no or a bad token: then
-every /v1 call must be a 401, except under the paths a service serves without login (events' public listings
-and calendar feeds), which are fuzzed without a token instead.
+it from membership's events before fuzzing starts), and again with no or a bad token: then every /v1 call
+must be a 401, except under the paths a service serves without login (events' public listings and calendar
+feeds), which are fuzzed without a token instead.
 
 Operations are listed here, one test each, so that a finding is marked on exactly its operation and
 check; `test_every_documented_operation_is_fuzzed` fails when the live document has one this file
@@ -117,9 +117,12 @@ OPERATIONS = {
         "PUT /v1/meetings/{meeting_id}",
         "POST /v1/meetings/{meeting_id}/cancel",
         "POST /v1/series",
+        "GET /v1/series",
         "GET /v1/series/{series_id}",
         "POST /v1/series/{series_id}/following",
         "POST /v1/series/{series_id}/end",
+        "GET /v1/series/{series_id}/guest-chairs",
+        "POST /v1/meetings/{meeting_id}/guest-chair/decline",
         "POST /v1/venues",
         "GET /v1/venues",
         "GET /v1/venues/{venue_id}",
@@ -131,8 +134,6 @@ OPERATIONS = {
         "DELETE /v1/meetings/{meeting_id}/registrations/{person_id}",
         "POST /v1/meetings/{meeting_id}/registrations/{person_id}/accept",
         "PUT /v1/meetings/{meeting_id}/attendance",
-        "GET /v1/series/{series_id}/guest-chairs",
-        "POST /v1/meetings/{meeting_id}/guest-chair/decline",
         "POST /v1/calendar/feeds",
         "DELETE /v1/calendar/feeds",
         "GET /v1/calendar/feeds/{token}.ics",
@@ -203,6 +204,25 @@ KNOWN_FINDINGS = [
         "with 422, as contact_email of an application is",
         exact_check="valid_input_accepted",
     ),
+    *(
+        Finding(
+            "events", operation, "positive_data_acceptance", "admin", {"body": body, "media_type": "application/json"},
+            "deliberate: rules across fields (ends after it starts; registration closes before it; a venue or online; "
+            "a host group for a group's audience; a usable recurrence rule) and references (a venue or group that "
+            "exists, an organisation that is a member) cannot be said in JSON Schema; a schema-valid body that "
+            "breaks one gets 422 with the rule's own problem type",
+            exact_check="valid_input_accepted",
+        )
+        for operation, body in (
+            ("POST /v1/meetings", {"title": "Bestuur", "format": "board_meeting", "online": True,
+                                   "starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T09:00:00Z"}),
+            ("POST /v1/series", {"title": "Bestuur", "format": "board_meeting", "online": True,
+                                 "rule": "FREQ=DAILY;BYSETPOS=2", "starts_at": "2030-01-01T10:00:00",
+                                 "duration_minutes": 60}),
+            ("POST /v1/venues", {"organisation_id": "00000000-0000-4000-8000-000000000000", "name": "Zaal",
+                                 "address": "Markt 1", "postal_code": "1234 AB", "city": "Ede"}),
+        )
+    ),
 ]  # fmt: skip
 
 PROBLEM = "application/problem+json"
@@ -228,11 +248,12 @@ def process_env(service: str, values: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def wait_until_it_knows_the_admin(url: str, path: str, admin: Headers, timeout_s: float = 60) -> None:
+def wait_until_it_knows_the_admin(service: str, url: str, admin: Headers, timeout_s: float = 60) -> None:
     """Its roles travel from membership through Kafka into the service's read model."""
     deadline = time.monotonic() + timeout_s
+    path = {"notifications": "/v1/inbox", "events": "/v1/venues"}[service]
     while requests.get(f"{url}{path}", headers=admin, timeout=5).status_code != 200:
-        assert time.monotonic() < deadline, f"{url} did not learn that {ADMIN} is a network admin"
+        assert time.monotonic() < deadline, f"{service} did not learn that {ADMIN} is a network admin"
         time.sleep(0.2)
 
 
@@ -245,8 +266,8 @@ def service_urls(service_settings: Callable[..., dict[str, Any]], admin: Headers
         for process in running:
             wait_ready(process)  # membership is ready once its network admin is in place
         urls = {process.name: process.url for process in running}
-        wait_until_it_knows_the_admin(urls["notifications"], "/v1/inbox", admin)
-        wait_until_it_knows_the_admin(urls["events"], "/v1/calls", admin)
+        for service in ("notifications", "events"):
+            wait_until_it_knows_the_admin(service, urls[service], admin)
         yield urls
     finally:
         stop_services(running)

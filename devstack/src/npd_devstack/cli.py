@@ -145,17 +145,8 @@ def seed(args: argparse.Namespace) -> int:
     issuer = DevIssuer(cache_dir() / "dev-issuer")
     print(f"# seeding the demo network into membership at {args.membership}", file=sys.stderr)
     try:
-        created = asyncio.run(fill(args.membership, issuer))
+        created = asyncio.run(fill(args.membership, issuer, events=args.events or None))
     except SeedFailed as failure:
-        print(f"seed failed: {failure}", file=sys.stderr)
-        return 1
-    from npd_devstack.demo_programme import SeedFailed as ProgrammeFailed
-    from npd_devstack.demo_programme import demo_speakers, seed_programme
-
-    print(f"# seeding the conference, its programme and reports into events at {args.events}", file=sys.stderr)
-    try:
-        created |= asyncio.run(seed_programme(args.events, issuer, demo_speakers()))
-    except ProgrammeFailed as failure:
         print(f"seed failed: {failure}", file=sys.stderr)
         return 1
     made = ", ".join(f"{n} {what}" for what, n in created.items())
@@ -182,7 +173,9 @@ def _parser() -> argparse.ArgumentParser:
 
     seeding = commands.add_parser("seed", help="fill the running platform with the demo network (idempotent)")
     seeding.add_argument("--membership", default="http://127.0.0.1:8001", help="membership's base URL")
-    seeding.add_argument("--events", default="http://127.0.0.1:8002", help="the events service's base URL")
+    seeding.add_argument(
+        "--events", default="http://127.0.0.1:8002", help="the events service's base URL ('' skips it)"
+    )
     seeding.set_defaults(func=seed)
 
     running = commands.add_parser("run", help="run the whole platform, restarting services that exit, until Ctrl-C")

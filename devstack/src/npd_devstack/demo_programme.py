@@ -1,4 +1,5 @@
-"""The demo's conference and reports, through the events service's API (`make demo`, after the network).
+"""The demo's conference and reports, through the events service's API (`make demo`, after the network and
+its year of meetings: npd_devstack.demo.seed).
 
 The network's annual conference with a call for papers: six proposals by people of member organisations,
 two reviews each, the call closed, four accepted and two rejected by their scores, the accepted ones in two
@@ -40,23 +41,13 @@ class SeedFailed(Exception):
     pass
 
 
-def demo_speakers(count: int = 6) -> list[str]:
-    """People the network demo makes (npd_devstack.demo): the second colleague of the first member
-    organisations with a few people, so that each exists whatever the demo's size."""
-    from npd_devstack.demo import PENDING
-    from npd_devstack.demo_data import organisations
-
-    orgs = [org for org in organisations() if org.name not in PENDING and org.people >= 2]
-    return [f"demo-{org.slug}-1" for org in orgs[:count]]
-
-
 class ProgrammeSeeder:
     def __init__(self, events: str, issuer: DevIssuer, transport: httpx.AsyncBaseTransport | None) -> None:
         self.http = httpx.AsyncClient(base_url=events, timeout=30.0, transport=transport)
         self.issuer = issuer
         self._tokens: dict[str, dict[str, str]] = {}
         self.created = {"conferences": 0, "calls": 0, "proposals": 0, "reviews": 0, "decisions": 0}
-        self.created |= {"sessions": 0, "programmes published": 0, "meetings": 0, "reports": 0}
+        self.created |= {"sessions": 0, "programmes published": 0, "past meetings": 0, "reports": 0}
 
     def as_(self, sub: str) -> dict[str, str]:
         if sub not in self._tokens:
@@ -99,7 +90,7 @@ class ProgrammeSeeder:
             "starts_at": starts.isoformat(),
             "ends_at": (starts + timedelta(hours=hours)).isoformat(),
         }
-        self.created["conferences" if format == "conference" else "meetings"] += 1
+        self.created["conferences" if format == "conference" else "past meetings"] += 1
         return str((await self.call("POST", "/v1/meetings", ADMIN, json=body))["id"])
 
     async def conference(self, people: Sequence[str]) -> None:

@@ -153,6 +153,18 @@ async def create_series(
     return SeriesPublic.of(s)
 
 
+@router.get("/v1/series", responses=READ)
+async def list_series(
+    principal: PrincipalDep, session: SessionDep, limit: Limit = 50, offset: Offset = 0
+) -> Page[SeriesPublic]:
+    """Series, oldest first (everyone in the network; others see public ones only)."""
+    async with session.begin():
+        found, total = await service.list_series(
+            session, public_only=not principal.in_network, limit=limit, offset=offset
+        )
+    return Page(items=[SeriesPublic.of(s) for s in found], total=total, limit=limit, offset=offset)
+
+
 @router.get("/v1/series/{series_id}", responses=READ)
 async def get_series(series_id: UUID, principal: PrincipalDep, session: SessionDep) -> SeriesPublic:
     """One series (everyone in the network)."""
@@ -175,7 +187,7 @@ async def change_following(
             series_id,
             body.from_meeting_id,
             body.plan(),
-            body.start_time,
+            body.local_time(),
             body.duration_minutes,
             principal,
             _now(),

@@ -2,13 +2,14 @@
 events service's one named schema per enum: other packages of the service import them from here."""
 
 from datetime import UTC, datetime, time
+from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, available_timezones
 
 from fastapi import Query
 from npd_runtime.validation import Text, described
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from npd_events.meetings.domain import (
     DEFAULT_TIME_ZONE,
@@ -44,24 +45,24 @@ Kind = Annotated[
     OrganisationKind, described("A kind of member organisation: municipality, executive agency, province, ...")
 ]
 
-_ZONES = frozenset(available_timezones())
-
-
-def _known_zone(value: str) -> str:
-    if value not in _ZONES:
-        raise ValueError(f"{value!r} is not an IANA time zone (such as Europe/Amsterdam)")
-    return value
-
-
+# Every IANA zone this host's time-zone database knows, as an enum, so the document says which are valid.
+Zone = StrEnum("Zone", {name: name for name in sorted(available_timezones())})  # type: ignore[misc]
 TimeZone = Annotated[
-    Text,
-    Field(min_length=1, max_length=64, examples=[DEFAULT_TIME_ZONE], description="IANA time zone."),
-    AfterValidator(_known_zone),
+    Zone,
+    described("An IANA time zone, such as Europe/Amsterdam (the default)."),
 ]
 Title = Annotated[Text, Field(min_length=2, max_length=200, examples=["Netwerkbijeenkomst Q1"])]
 Description = Annotated[Text, Field(max_length=4000, description="One paragraph; no line breaks.")]
+# Not Text: their own patterns already leave out control characters (and, for links, any white space).
 Url = Annotated[
-    Text, Field(min_length=9, max_length=500, pattern=r"^https://[^\s]+$", examples=["https://meet.example/npd"])
+    str,
+    Field(
+        min_length=9,
+        max_length=500,
+        pattern=r"^https://[^\s\u0000-\u001F\u007F-\u009F]+$",
+        examples=["https://meet.example/npd"],
+        description="An https link.",
+    ),
 ]
 Capacity = Annotated[int, Field(ge=1, le=100_000, description="Places; leave out for unlimited.")]
 OfferHours = Annotated[
@@ -81,7 +82,7 @@ def _instant(value: datetime, zone: str) -> datetime:
 
 
 class _PlanBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
     title: Title
     description: Description = ""
@@ -112,18 +113,17 @@ class _PlanBody(BaseModel):
 class MeetingBody(_PlanBody):
     starts_at: datetime = Field(description="With an offset, or without: then a wall-clock time in time_zone.")
     ends_at: datetime
-    time_zone: TimeZone = DEFAULT_TIME_ZONE
+    time_zone: TimeZone = Zone(DEFAULT_TIME_ZONE)
     registration_deadline: datetime | None = Field(default=None, description="Registration closes then.")
 
     def when(self) -> When:
-        deadline = None if self.registration_deadline is None else _instant(self.registration_deadline, self.time_zone)
-        return When(
-            _instant(self.starts_at, self.time_zone), _instant(self.ends_at, self.time_zone), self.time_zone, deadline
-        )
+        zone = str(self.time_zone.value)
+        deadline = None if self.registration_deadline is None else _instant(self.registration_deadline, zone)
+        return When(_instant(self.starts_at, zone), _instant(self.ends_at, zone), zone, deadline)
 
 
 class CancelBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
     reason: Text = Field(min_length=1, max_length=500, description="Told to everyone registered.")
 
@@ -163,7 +163,7 @@ class MeetingPublic(BaseModel):
 
 class SeriesBody(_PlanBody):
     rule: Annotated[
-        Text,
+        str,
         Field(
             min_length=6,
             max_length=500,
@@ -177,7 +177,7 @@ class SeriesBody(_PlanBody):
         description="The first occurrence's local start (wall-clock time in time_zone); an offset, if given, is "
         "converted to it. Every occurrence keeps this time of day, also across daylight-saving changes."
     )
-    time_zone: TimeZone = DEFAULT_TIME_ZONE
+    time_zone: TimeZone = Zone(DEFAULT_TIME_ZONE)
     duration_minutes: int = Field(ge=5, le=14 * 24 * 60)
     registration_closes_minutes_before: int | None = Field(default=None, ge=0, le=60 * 24 * 90)
     guest_chair_kinds: list[Kind] = Field(
@@ -190,7 +190,7 @@ class SeriesBody(_PlanBody):
     def local_start(self) -> datetime:
         if self.starts_at.tzinfo is None:
             return self.starts_at
-        return self.starts_at.astimezone(ZoneInfo(self.time_zone)).replace(tzinfo=None)
+        return self.starts_at.astimezone(ZoneInfo(self.time_zone.value)).replace(tzinfo=None)
 
     def draft(self) -> Series:
         """The series as asked for; its id, creator and times are the service's to set."""
@@ -199,7 +199,7 @@ class SeriesBody(_PlanBody):
             id=UUID(int=0),
             rule=self.rule.removeprefix("RRULE:"),
             dtstart=self.local_start(),
-            time_zone=self.time_zone,
+            time_zone=str(self.time_zone.value),
             duration_minutes=self.duration_minutes,
             **vars(p),
             deadline_minutes=self.registration_closes_minutes_before,
@@ -214,14 +214,16 @@ class SeriesBody(_PlanBody):
 
 class FollowingBody(_PlanBody):
     from_meeting_id: UUID = Field(description="The first occurrence to change; all following ones change too.")
-    start_time: time | None = Field(default=None, description="A new local time of day (e.g. 14:00).")
+    start_time: str | None = Field(
+        default=None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        examples=["14:00"],
+        description="A new local time of day (HH:MM, in the series' time zone).",
+    )
     duration_minutes: int | None = Field(default=None, ge=5, le=14 * 24 * 60)
 
-    @model_validator(mode="after")
-    def _naive_time(self) -> "FollowingBody":
-        if self.start_time is not None and self.start_time.tzinfo is not None:
-            raise ValueError("start_time is a local time of day in the series' time zone, without an offset")
-        return self
+    def local_time(self) -> time | None:
+        return None if self.start_time is None else time.fromisoformat(self.start_time)
 
 
 class SeriesPublic(BaseModel):
@@ -258,11 +260,13 @@ class SeriesPublic(BaseModel):
 
 
 class VenueBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
     name: Annotated[Text, Field(min_length=2, max_length=200, examples=["Stadhuis, raadzaal"])]
     address: Annotated[Text, Field(min_length=2, max_length=200, examples=["Coolsingel 40"])]
-    postal_code: Annotated[Text, Field(min_length=4, max_length=10, pattern=r"^[0-9A-Za-z][0-9A-Za-z \-]*$")]
+    postal_code: Annotated[
+        str, Field(min_length=4, max_length=10, pattern=r"^[0-9A-Za-z][0-9A-Za-z \-]*$", examples=["3011 AD"])
+    ]
     city: Annotated[Text, Field(min_length=2, max_length=100, examples=["Rotterdam"])]
     capacity: Capacity | None = None
     online_url: Url | None = None
@@ -292,8 +296,16 @@ class VenuePublic(BaseModel):
         return cls.model_validate(v, from_attributes=True)
 
 
-FromFilter = Annotated[datetime | None, Query(description="Only meetings that end after this instant")]
-ToFilter = Annotated[datetime | None, Query(description="Only meetings that start before this instant")]
+def _not_a_number(value: object) -> object:
+    # pydantic reads a number as seconds since 1970; the document promises a date-time, so only that is taken.
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("a date-time (RFC 3339), such as 2027-01-12T19:00:00+01:00")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_not_a_number)]
+FromFilter = Annotated[Instant | None, Query(description="Only meetings that end after this instant")]
+ToFilter = Annotated[Instant | None, Query(description="Only meetings that start before this instant")]
 GroupFilter = Annotated[UUID | None, Query(description="Only this group's meetings")]
 SeriesFilter = Annotated[UUID | None, Query(description="Only this series' occurrences")]
 OrganisationFilter = Annotated[UUID | None, Query(description="Only this organisation's venues")]

@@ -6,16 +6,17 @@ session and time, locks what it changes and writes its events to the outbox; not
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, time, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 from npd_contracts import EventData
 from npd_contracts import meetings as contracts
 from npd_runtime import Principal, changed_fields, publish
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_events.meetings import access, domain, recurrence
-from npd_events.meetings.domain import Meeting, MeetingStatus, Plan, Series, When
+from npd_events.meetings.domain import Audience, Meeting, MeetingStatus, Plan, Series, When
 from npd_events.models import GROUPS, MEETINGS, SERIES, VENUES, meetings, series
 from npd_events.registrations import service as registrations
 from npd_events.registrations.domain import EndReason
@@ -195,6 +196,13 @@ async def get_series(session: AsyncSession, series_id: UUID, *, for_update: bool
     return found
 
 
+async def list_series(session: AsyncSession, *, public_only: bool, limit: int, offset: int) -> tuple[list[Series], int]:
+    where = [series.c.audience == Audience.PUBLIC] if public_only else []
+    total: int = (await session.execute(select(func.count()).select_from(series).where(*where))).scalar_one()
+    page = SERIES.select().where(*where).order_by(series.c.created_at, series.c.id).limit(limit).offset(offset)
+    return await SERIES.all(session, page), total
+
+
 def _horizon(now: datetime, horizon_days: int) -> datetime:
     """Occurrences are materialised for whole local days: up to (not including) this local midnight."""
     return datetime.combine((now + timedelta(days=horizon_days)).date(), time())
@@ -244,7 +252,11 @@ async def materialise(session: AsyncSession, s: Series, now: datetime, horizon_d
 async def extend_all(session: AsyncSession, now: datetime, horizon_days: int) -> int:
     """Materialise every running series up to the horizon (the sweep does this as time passes)."""
     until = _horizon(now, horizon_days)
-    due = select(series.c.id).where(series.c.ended_at.is_(None), series.c.materialised_until < until)
+    due = (
+        select(series.c.id)
+        .where(series.c.ended_at.is_(None), series.c.materialised_until < until)
+        .order_by(series.c.id)
+    )
     count = 0
     for series_id in (await session.execute(due)).scalars():
         s = await get_series(session, series_id, for_update=True)
@@ -258,6 +270,13 @@ async def occurrences_of(session: AsyncSession, series_id: UUID, since: datetime
     if since is not None:
         stmt = stmt.where(meetings.c.starts_at >= since)
     return await MEETINGS.all(session, stmt.order_by(meetings.c.recurrence_id))
+
+
+async def _locked_in_order(session: AsyncSession, stmt: Select[Any]) -> list[Meeting]:
+    """The meetings, locked in id order (as every use case that locks several does, so none deadlock), in the
+    order of their occurrence."""
+    found = await MEETINGS.all(session, stmt.order_by(meetings.c.id).with_for_update())
+    return sorted(found, key=lambda m: (m.starts_at, m.id))
 
 
 async def change_following(
@@ -296,7 +315,7 @@ async def change_following(
         meetings.c.detached.is_(False),
         meetings.c.starts_at > now,
     )
-    for m in await MEETINGS.all(session, following.order_by(meetings.c.recurrence_id).with_for_update()):
+    for m in await _locked_in_order(session, following):
         await _revise(session, m, plan, domain.retimed(m, changed), now, detach=False)
     return changed
 
@@ -314,6 +333,6 @@ async def end_series(session: AsyncSession, series_id: UUID, reason: str, by: Pr
         meetings.c.status == MeetingStatus.SCHEDULED,
         meetings.c.starts_at > now,
     )
-    for m in await MEETINGS.all(session, upcoming.order_by(meetings.c.recurrence_id).with_for_update()):
+    for m in await _locked_in_order(session, upcoming):
         await _cancel(session, m, reason, now)
     return ended

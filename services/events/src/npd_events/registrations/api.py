@@ -69,7 +69,7 @@ async def list_registrations(
 ) -> Page[RegistrationPublic]:
     """Who registered, in order of arrival (the meeting's organisers)."""
     async with session.begin():
-        meeting, _, _ = await service.lock_meeting(session, meeting_id)
+        meeting = await service.meeting_of(session, meeting_id)
         access.require_organiser(principal, meeting.host_group_id)
         where = [registrations.c.meeting_id == meeting_id]
         if status is not None:
@@ -87,7 +87,7 @@ async def get_registration(
     """A person's registration (themselves, the meeting's organisers): the live one, else the last that ended."""
     async with session.begin():
         if person_id != principal.person_id:
-            meeting, _, _ = await service.lock_meeting(session, meeting_id)
+            meeting = await service.meeting_of(session, meeting_id)
             if not access.may_organise(principal, meeting.host_group_id):
                 raise service.NotYours()
         registration = await service.registration_of(session, meeting_id, person_id)

@@ -75,6 +75,14 @@ async def lock_meeting(session: AsyncSession, meeting_id: UUID) -> tuple[Meeting
     return MEETINGS.load(row), row.taken, row.next_position
 
 
+async def meeting_of(session: AsyncSession, meeting_id: UUID) -> Meeting:
+    """The meeting, for reading (not locked)."""
+    meeting = await MEETINGS.get(session, meeting_id)
+    if meeting is None:
+        raise MeetingNotFound(meeting_id)
+    return meeting
+
+
 async def _active(session: AsyncSession, meeting_id: UUID, person_id: str) -> Registration | None:
     row = (await session.execute(_ACTIVE_OF, {"meeting_id": meeting_id, "person_id": person_id})).first()
     return None if row is None else REGISTRATIONS.load(row)
