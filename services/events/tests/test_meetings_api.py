@@ -30,7 +30,7 @@ def a_meeting(**fields: Any) -> dict[str, Any]:
 
 def a_series(**fields: Any) -> dict[str, Any]:
     return {
-        "title": "Netwerkbijeenkomst",
+        "title": "Regiobijeenkomst",
         "format": "network_meeting",
         "online": True,
         "rule": "FREQ=WEEKLY;COUNT=10",
@@ -121,7 +121,7 @@ async def test_changing_one_occurrence_makes_it_an_exception_that_later_series_c
     assert (changed.json()["detached"], changed.json()["sequence"]) == (True, 1)
     cancelled = await client.post(f"/v1/meetings/{third['id']}/cancel", json={"reason": "Zomerreces"}, headers=admin)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    following = {"title": "Netwerkbijeenkomst (nieuw)", "format": "network_meeting", "online": True}
+    following = {"title": "Regiobijeenkomst (nieuw)", "format": "network_meeting", "online": True}
     following |= {"from_meeting_id": items[0]["id"], "start_time": "14:00", "duration_minutes": 60}
     response = await client.post(f"/v1/series/{created['id']}/following", json=following, headers=admin)
     assert response.status_code == 200, response.text
@@ -130,10 +130,10 @@ async def test_changing_one_occurrence_makes_it_an_exception_that_later_series_c
         (m["title"], m["status"], datetime.fromisoformat(m["starts_at"]).astimezone(AMSTERDAM).hour) for m in after
     ]
     assert local == [
-        ("Netwerkbijeenkomst (nieuw)", "scheduled", 14),
+        ("Regiobijeenkomst (nieuw)", "scheduled", 14),
         ("Extra lang", "scheduled", 20),  # the exception keeps its own title and time
-        ("Netwerkbijeenkomst", "cancelled", 19),  # the cancelled one stays cancelled
-        ("Netwerkbijeenkomst (nieuw)", "scheduled", 14),
+        ("Regiobijeenkomst", "cancelled", 19),  # the cancelled one stays cancelled
+        ("Regiobijeenkomst (nieuw)", "scheduled", 14),
     ]
 
 

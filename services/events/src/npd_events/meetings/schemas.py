@@ -41,6 +41,21 @@ AudienceType = Annotated[
     ),
 ]
 Status = Annotated[MeetingStatus, described("Scheduled, or cancelled (kept, with the reason).")]
+# A wall-clock time in a meeting's or series' own zone, without an offset (RFC 3339 date-times need one).
+LocalDateTime = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$",
+        examples=["2027-01-12T19:00:00"],
+        description="A local date and time in the time zone beside it (no offset).",
+    ),
+]
+
+
+def _local(value: datetime | None) -> str | None:
+    return None if value is None else value.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
 Kind = Annotated[
     OrganisationKind, described("A kind of member organisation: municipality, executive agency, province, ...")
 ]
@@ -131,7 +146,9 @@ class CancelBody(BaseModel):
 class MeetingPublic(BaseModel):
     id: UUID
     series_id: UUID | None
-    recurrence_id: datetime | None = Field(description="For an occurrence: its original local start in the series.")
+    recurrence_id: LocalDateTime | None = Field(
+        description="For an occurrence: its original local start in the series."
+    )
     title: str
     description: str
     format: Format
@@ -158,6 +175,7 @@ class MeetingPublic(BaseModel):
     @classmethod
     def of(cls, m: Meeting, taken: int, waitlisted: int, chair: UUID | None) -> "MeetingPublic":
         fields: dict[str, Any] = {f: getattr(m, f) for f in cls.model_fields if hasattr(m, f)}
+        fields["recurrence_id"] = _local(m.recurrence_id)
         return cls(**fields, places_taken=taken, waitlisted=waitlisted, guest_chair_organisation_id=chair)
 
 
@@ -229,7 +247,7 @@ class FollowingBody(_PlanBody):
 class SeriesPublic(BaseModel):
     id: UUID
     rule: str
-    starts_at: datetime = Field(description="The first local start (wall-clock time in time_zone).")
+    starts_at: LocalDateTime = Field(description="The first local start (wall-clock time in time_zone).")
     time_zone: str
     duration_minutes: int
     title: str
@@ -245,15 +263,16 @@ class SeriesPublic(BaseModel):
     offer_hours: int | None
     guest_chair_kinds: list[Kind]
     chair_lead_days: int
-    materialised_until: datetime | None = Field(description="Occurrences exist up to this local time.")
+    materialised_until: LocalDateTime | None = Field(description="Occurrences exist up to this local time.")
     ended_at: datetime | None
     created_at: datetime
 
     @classmethod
     def of(cls, s: Series) -> "SeriesPublic":
         return cls(
-            **{f: getattr(s, f) for f in cls.model_fields if hasattr(s, f)},
-            starts_at=s.dtstart,
+            **{f: getattr(s, f) for f in cls.model_fields if hasattr(s, f) and f != "materialised_until"},
+            starts_at=_local(s.dtstart),
+            materialised_until=_local(s.materialised_until),
             registration_closes_minutes_before=s.deadline_minutes,
             guest_chair_kinds=list(s.rotation_kinds),
         )
