@@ -8,7 +8,7 @@ MAKEFLAGS += --no-print-directory
 UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
-.PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer bench-events bench-benchmark \
+.PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer bench-events bench-benchmark bench-calendar \
 	bench-kafka-hop bench-directory token migrate dlq demo clean
 
 help:
@@ -26,6 +26,7 @@ help:
 	@echo "make bench-directory   directory latency at 1,000 organisations and 500,000 people, against its bare SQL"
 	@echo "make bench-events      registration latency at 20,000 meetings a year and 200,000 people, against its bare SQL"
 	@echo "make bench-benchmark   publishing benchmark results, 1,000 organisations x 200 KPIs, against a plain SQL aggregate"
+	@echo "make bench-calendar    per-person calendar feed at 20,000 meetings a year and 200,000 people, against its SQL"
 	@echo "make schemas regenerate contracts/schemas after changing an event model"
 	@echo ""
 	@echo "The tools themselves are in .venv/bin after any of these: npd-dev, npd-dlq, alembic, pytest."
@@ -102,8 +103,12 @@ bench-directory: setup
 
 bench-events: setup
 	$(RUN) python bench/registration.py
+
 bench-benchmark: setup
 	$(RUN) python bench/benchmark_publication.py
+
+bench-calendar: setup
+	$(RUN) python bench/calendar_feed.py
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache

@@ -9,7 +9,8 @@ status code, content type, headers and body as documented; invalid input rejecte
 accepted; auth not ignored; 405 with a correct Allow header) and be RFC 9457 problem details when it
 is an error. As a network admin (membership makes `fuzz-admin` one at start-up, and notifications learns
 it from membership's events before fuzzing starts), and again with no or a bad token: then every /v1 call
-must be a 401.
+must be a 401, except under the paths a service serves without login (events' public listings and calendar
+feeds), which are fuzzed without a token instead.
 
 Operations are listed here, one test each, so that a finding is marked on exactly its operation and
 check; `test_every_documented_operation_is_fuzzed` fails when the live document has one this file
@@ -134,6 +135,34 @@ OPERATIONS = {
         "DELETE /v1/meetings/{meeting_id}/registrations/{person_id}",
         "POST /v1/meetings/{meeting_id}/registrations/{person_id}/accept",
         "PUT /v1/meetings/{meeting_id}/attendance",
+        "POST /v1/calendar/feeds",
+        "DELETE /v1/calendar/feeds",
+        "GET /v1/calendar/feeds/{token}.ics",
+        "GET /v1/calendar/feeds/{token}/groups/{group_id}.ics",
+        "POST /v1/calls",
+        "GET /v1/calls",
+        "GET /v1/calls/{call_id}",
+        "POST /v1/calls/{call_id}/close",
+        "POST /v1/calls/{call_id}/papers",
+        "GET /v1/calls/{call_id}/papers",
+        "GET /v1/calls/{call_id}/programme",
+        "POST /v1/calls/{call_id}/programme/publish",
+        "POST /v1/calls/{call_id}/sessions",
+        "PUT /v1/calls/{call_id}/sessions/{session_id}",
+        "DELETE /v1/calls/{call_id}/sessions/{session_id}",
+        "GET /v1/papers/{paper_id}",
+        "POST /v1/papers/{paper_id}/withdraw",
+        "PUT /v1/papers/{paper_id}/reviewers/{person_id}",
+        "PUT /v1/papers/{paper_id}/review",
+        "GET /v1/papers/{paper_id}/reviews",
+        "POST /v1/papers/{paper_id}/decision",
+        "PUT /v1/meetings/{meeting_id}/report",
+        "GET /v1/meetings/{meeting_id}/report",
+        "GET /v1/reports",
+        "GET /v1/reports/{report_id}",
+        "GET /v1/public/meetings",
+        "GET /v1/public/reports",
+        "GET /v1/public/reports/{report_id}",
     ],
     "benchmark": [
         "GET /healthz",
@@ -178,6 +207,8 @@ OPERATIONS = {
         "POST /v1/submissions/{submission_id}/questionnaires/{questionnaire_id}",
     ],
 }
+# Served without login (npd_events.main.ANONYMOUS): fuzzed without a token, and exempt from the 401 check.
+ANONYMOUS = ("/v1/public/", "/v1/calendar/feeds/")
 
 
 @dataclass(frozen=True)
@@ -402,9 +433,14 @@ BAD_CREDENTIALS = {
 }
 
 
+def _path(param: Any) -> str:
+    return str(param.values[1]).split(" ")[1]
+
+
 @pytest.mark.parametrize("credentials", list(BAD_CREDENTIALS))
 @pytest.mark.parametrize(
-    ("service", "label"), [p for p in EVERY_OPERATION if p.values[1].split(" ")[1].startswith("/v1/")]
+    ("service", "label"),
+    [p for p in EVERY_OPERATION if _path(p).startswith("/v1/") and not _path(p).startswith(ANONYMOUS)],
 )
 def test_without_a_valid_token_every_call_is_refused(
     service_urls: dict[str, str], http: requests.Session, service: str, label: str, credentials: str
@@ -412,6 +448,14 @@ def test_without_a_valid_token_every_call_is_refused(
     operation = load_operation(service_urls[service], label, BAD_CREDENTIALS[credentials])
     checks = [check_named("not_a_server_error"), errors_are_problems, unauthenticated]
     fuzz(operation, http, checks=checks, excluded=known_for(service, label, "no token"))
+
+
+@pytest.mark.parametrize(("service", "label"), [p for p in EVERY_OPERATION if _path(p).startswith(ANONYMOUS)])
+def test_bad_input_never_gets_a_server_error_without_login_where_none_is_needed(
+    service_urls: dict[str, str], http: requests.Session, service: str, label: str
+) -> None:
+    operation = load_operation(service_urls[service], label, {})
+    fuzz(operation, http, additional=[errors_are_problems], excluded=known_for(service, label, "no token"))
 
 
 @pytest.mark.parametrize(

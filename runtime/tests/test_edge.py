@@ -25,11 +25,15 @@ def client(dev_issuer: DevIssuer, metrics: ServiceMetrics) -> httpx.AsyncClient:
     verifier = TokenVerifier(issuer=dev_issuer.issuer, audience=dev_issuer.audience, jwks_url=dev_issuer.jwks_url)
     app = FastAPI()
     install_problem_handlers(app)
-    app.add_middleware(Edge, metrics=metrics, verifier=verifier)
+    app.add_middleware(Edge, metrics=metrics, verifier=verifier, anonymous=("/v1/public/",))
 
     @app.get("/v1/things/{thing}")
     async def thing(thing: str, identity: IdentityDep) -> dict[str, str | None]:
         return {"person": identity.person_id, "trace": current_traceparent.get()}
+
+    @app.get("/v1/public/things")
+    async def public_things() -> dict[str, str | None]:
+        return {"trace": current_traceparent.get()}
 
     @app.get("/open")
     async def open_route() -> dict[str, str | None]:
@@ -78,3 +82,10 @@ async def test_each_route_is_one_series_whatever_its_path(
     exposed = generate_latest(metrics.registry).decode()
     series = 'npd_edge_tests_http_request_duration_seconds_count{method="GET",route="/v1/things/{thing}",status="200"}'
     assert f"{series} 3.0" in exposed
+
+
+async def test_a_path_declared_anonymous_needs_no_token_and_its_neighbours_still_do(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/v1/public/things")).status_code == 200
+    assert (await client.get("/v1/public/things", headers={"Authorization": "Bearer junk"})).status_code == 200
+    assert (await client.get("/v1/publicity")).status_code == 401
+    assert (await client.get("/v1/things/a")).status_code == 401

@@ -17,6 +17,8 @@ import httpx
 
 from npd_devstack import demo_data as data
 from npd_devstack.demo_meetings import EventsSeedFailed, MeetingsSeeder
+from npd_devstack.demo_programme import SeedFailed as ProgrammeSeedFailed
+from npd_devstack.demo_programme import seed_programme
 from npd_devstack.issuer import DevIssuer
 
 ADMIN = "admin"  # a network admin from MEMBERSHIP_NETWORK_ADMINS (npd-dev run sets it)
@@ -261,4 +263,10 @@ async def seed(
             raise SeedFailed(
                 f"cannot reach events at {events} ({error}); start the platform with `make run`"
             ) from error
+    # The conference with its call for papers, programme and reports: six people of member organisations.
+    speakers = [sub for sub, _ in people][:: max(1, len(people) // 6)][:6]
+    try:
+        made |= await seed_programme(events, issuer, speakers, transport=events_transport, wait_s=wait_s)
+    except ProgrammeSeedFailed as failure:
+        raise SeedFailed(str(failure)) from failure
     return seeder.created | made

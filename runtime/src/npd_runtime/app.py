@@ -41,6 +41,7 @@ class ServiceSpec:
     `problems`: its errors and their HTTP meaning, so routes need no try/except.
     `access`: where it reads what a caller may do; None means the runtime's read model of membership's
     person events (npd_runtime.access), whose handlers then join the service's own.
+    `anonymous`: path prefixes under /v1 that need no bearer token (public listings, secret-URL feeds).
     `on_start`: work done once, in a transaction, as soon as the database answers (start-up is not held up
     while it does not); the service is ready only after it.
     """
@@ -55,6 +56,8 @@ class ServiceSpec:
     problems: Problems = field(default_factory=dict)
     access: AccessSource | None = None
     on_start: Callable[[AsyncSession], Awaitable[None]] | None = None
+    # Path prefixes under /v1 served without a bearer token: their routes must not ask for a principal.
+    anonymous: Sequence[str] = ()
     version: str = "0.1.0"
 
     @property
@@ -110,7 +113,8 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     )
     app.state.token_verifier = verifier
     install_problem_handlers(app, spec.problems)
-    app.add_middleware(Edge, metrics=metrics, verifier=verifier)  # trace context, latency, authentication
+    # Trace context, latency, authentication (except under the paths the service declares anonymous).
+    app.add_middleware(Edge, metrics=metrics, verifier=verifier, anonymous=tuple(spec.anonymous))
     app.include_router(operations)
     # Never started: it names the servers and channels in the AsyncAPI document.
     broker = describe_channels(create_broker(settings, client_id=spec.name), spec.name, handlers, spec.publishes)

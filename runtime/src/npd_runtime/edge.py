@@ -5,6 +5,9 @@ latency in the metrics (whatever the answer, 401s included), and under /v1 its c
 before anything reads the body, so a caller without a valid token learns nothing but 401. Only identity is
 settled here; what the caller may do is loaded when a route asks for it (auth.current_principal).
 
+Paths a service declares anonymous (ServiceSpec.anonymous: prefixes under /v1, such as public listings or
+calendar feeds reached by a secret in their URL) pass without a token; their routes authorise by other means.
+
 One layer instead of three: each layer is one more coroutine that every await of the request (a database
 round trip, say) passes through again, and one more wrapper around `send`.
 """
@@ -23,10 +26,18 @@ from npd_runtime.tracing import current_traceparent, new_traceparent
 
 
 class Edge:
-    def __init__(self, app: ASGIApp, metrics: ServiceMetrics, verifier: TokenVerifier, prefix: str = "/v1/") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: ServiceMetrics,
+        verifier: TokenVerifier,
+        prefix: str = "/v1/",
+        anonymous: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.verifier = verifier
         self.prefix = prefix
+        self.anonymous = anonymous
         self._duration = metrics.http_request_duration
         # The histogram's child per (method, route, status), so a request skips prometheus' labels() lookup.
         self._timers: dict[tuple[str, str, int], Any] = {}
@@ -55,7 +66,8 @@ class Edge:
             await send(message)
 
         try:
-            if scope["path"].startswith(self.prefix):
+            path = scope["path"]
+            if path.startswith(self.prefix) and not (self.anonymous and path.startswith(self.anonymous)):
                 try:
                     identity = await authenticate(authorization, self.verifier)
                 except Problem as exc:  # Unauthenticated, or IssuerUnavailable

@@ -26,6 +26,8 @@ from npd_contracts import (
 )
 from npd_events.config import EventsSettings
 from npd_events.main import create_app, spec
+from npd_events.meetings.domain import Audience, Meeting, MeetingFormat, MeetingStatus, Venue
+from npd_events.models import MEETINGS, VENUES
 from npd_runtime.outbox import OUTBOX
 from sqlalchemy import select
 
@@ -63,12 +65,12 @@ class Network:
         )
         return org
 
-    async def group(self, kind: GroupKind = GroupKind.WORKING_GROUP) -> UUID:
+    async def group(self, kind: GroupKind = GroupKind.WORKING_GROUP, name: str | None = None) -> UUID:
         group = uuid4()
         await self.deliver(
             GroupCreated(
                 group_id=group,
-                name=f"Werkgroep {group.hex[:6]}",
+                name=name or f"Werkgroep {group.hex[:6]}",
                 kind=kind,
                 topic="Audit",
                 joining=JoinPolicy.OPEN,
@@ -94,6 +96,75 @@ class Network:
             events.append(PersonJoinedGroup(person_id=person, group_id=group, role=group_role, joined_at=now))
         await self.deliver(*events)
         return person, self.token(person)
+
+    async def member(
+        self, sub: str | None = None, *roles: str, org: UUID | None = None, groups: dict[UUID, str] | None = None
+    ) -> Headers:
+        """Like person(), by role names, answering only the headers (the calendars, papers and reports tests)."""
+        in_groups = {g: GroupRole(r) for g, r in (groups or {}).items()}
+        _, headers = await self.person(*(Role(r) for r in roles), org=org, groups=in_groups, sub=sub)
+        return headers
+
+    async def venue(self, organisation_id: UUID | None = None) -> Venue:
+        venue = Venue(
+            uuid4(),
+            organisation_id or uuid4(),
+            "Stadhuis",
+            "Stadsplateau 1",
+            "3521 AZ",
+            "Utrecht",
+            200,
+            None,
+            datetime.now(UTC),
+            None,
+        )
+        async with self.app.state.sessions() as session, session.begin():
+            await VENUES.insert(session, [venue])
+        return venue
+
+    async def meeting(self, **fields: Any) -> Meeting:
+        """A meeting written straight into the table (as if scheduled), for the packages that read meetings."""
+        starts = fields.pop("starts_at", datetime.now(UTC) + timedelta(days=60))
+        values: dict[str, Any] = {
+            "id": uuid4(),
+            "series_id": None,
+            "recurrence_id": None,
+            "title": "Netwerkbijeenkomst",
+            "description": "",
+            "format": MeetingFormat.NETWORK_MEETING,
+            "audience": Audience.NETWORK,
+            "host_group_id": None,
+            "venue_id": None,
+            "online": True,
+            "online_url": None,
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=8),
+            "time_zone": "Europe/Amsterdam",
+            "capacity": None,
+            "registration_deadline": None,
+            "offer_hours": None,
+            "status": MeetingStatus.SCHEDULED,
+            "detached": False,
+            "sequence": 0,
+            "cancel_reason": None,
+            "created_by": "scheduler",
+            "created_at": datetime.now(UTC),
+            "cancelled_at": None,
+        }
+        meeting = Meeting(**(values | fields))
+        async with self.app.state.sessions() as session, session.begin():
+            await MEETINGS.insert(session, [meeting])
+        return meeting
+
+    async def outbox(self, event_type: str, key: object) -> list[dict[str, Any]]:
+        """The data of the outbox rows of this type and key, oldest first."""
+        stmt = (
+            select(OUTBOX.c.data)
+            .where(OUTBOX.c.type == event_type, OUTBOX.c.key == str(key))
+            .order_by(OUTBOX.c.position)
+        )
+        async with self.app.state.sessions() as session, session.begin():
+            return [json.loads(data) for data in await session.scalars(stmt)]
 
     async def outbox_position(self) -> int:
         async with self.app.state.sessions() as session:

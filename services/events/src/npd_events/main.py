@@ -1,6 +1,7 @@
 """The events process (meetings and conferences): uvicorn --factory npd_events.main:create_app.
 
-Meetings, series, venues, guest-chair rotation and registrations; it reads membership's organisation, group and
+Meetings, series, venues, guest-chair rotation and registrations; calendar feeds, calls for papers and the
+conference programme, reports and the public listings; it reads membership's organisation, group and
 person events into its own read models and reacts to departures and erasures.
 """
 
@@ -9,20 +10,27 @@ from npd_contracts import EventData
 from npd_contracts import meetings as events
 from npd_runtime import Problems, ServiceSpec, create_service_app
 
+from npd_events.calendars import api as calendars_api
 from npd_events.config import EventsSettings, get_settings
 from npd_events.handlers import HANDLERS
 from npd_events.meetings import api as meetings_api
 from npd_events.meetings import venues_api
+from npd_events.papers import api as papers_api
 from npd_events.registrations import api as registrations_api
+from npd_events.reports import api as reports_api
 from npd_events.rotation import api as rotation_api
 from npd_events.sweep import with_sweeper
 
 ROUTERS: list[APIRouter] = [meetings_api.router, venues_api.router, registrations_api.router, rotation_api.router]
+ROUTERS += [calendars_api.router, papers_api.router, papers_api.papers, reports_api.router, reports_api.public]
 PROBLEMS: Problems = {
     **meetings_api.PROBLEMS,
     **venues_api.PROBLEMS,
     **registrations_api.PROBLEMS,
     **rotation_api.PROBLEMS,
+    **calendars_api.PROBLEMS,
+    **papers_api.PROBLEMS,
+    **reports_api.PROBLEMS,
 }
 PUBLISHES: list[type[EventData]] = [
     events.MeetingScheduled,
@@ -37,7 +45,16 @@ PUBLISHES: list[type[EventData]] = [
     events.WaitlistPromoted,
     events.RegistrationCancelled,
     events.AttendanceRecorded,
+    events.ReportPublished,
+    events.CallForPapersOpened,
+    events.CallForPapersClosed,
+    events.PaperSubmitted,
+    events.PaperDecided,
+    events.ProgrammePublished,
 ]
+# Public listings (no login: the network's open-government duty) and calendar feeds, whose secret URL is the
+# credential because calendar clients cannot send bearer tokens.
+ANONYMOUS = ["/v1/public/", "/v1/calendar/feeds/"]
 
 
 def spec(settings: EventsSettings) -> ServiceSpec:
@@ -52,6 +69,7 @@ def spec(settings: EventsSettings) -> ServiceSpec:
         handlers=HANDLERS,
         publishes=PUBLISHES,
         problems=PROBLEMS,
+        anonymous=ANONYMOUS,
     )
 
 

@@ -4,6 +4,8 @@
 registrations and guest chairs are this service's own.
 """
 
+from typing import Any
+
 from npd_runtime import Entity, Enum, EnumTuple, access_tables, messaging_tables
 from sqlalchemy import (
     BigInteger,
@@ -17,14 +19,20 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     Uuid,
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.engine import Dialect
 
+from npd_events.calendars.domain import FeedToken
 from npd_events.meetings.domain import Audience, Meeting, MeetingFormat, MeetingStatus, Series, Venue
 from npd_events.network.domain import Group, GroupKind, Organisation, OrganisationKind, OrganisationStatus
+from npd_events.papers.domain import Call, CallStatus, Paper, PaperFormat, PaperStatus, Review, Session
 from npd_events.registrations.domain import EndReason, Registration, RegistrationStatus
+from npd_events.reports.domain import Attachment, Report, ReportVisibility
 from npd_events.rotation.domain import ChairStatus, GuestChair
 
 metadata = MetaData()
@@ -195,3 +203,141 @@ SERIES = Entity(Series, series)
 MEETINGS = Entity(Meeting, meetings)
 REGISTRATIONS = Entity(Registration, registrations)
 GUEST_CHAIRS = Entity(GuestChair, guest_chairs)
+
+
+# -- calendars, calls for papers and reports (issue 7, part B) ----------------------------------------------
+# Kept apart from the meetings core above so the two halves of the service merge without touching each other.
+
+
+class TextTuple(TypeDecorator[tuple[str, ...]]):
+    """A text[] column that Python reads as a tuple (domain objects are frozen)."""
+
+    impl = ARRAY
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(String(length))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> list[str] | None:
+        return None if value is None else list(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[str, ...] | None:
+        return None if value is None else tuple(value)
+
+
+class Attachments(TypeDecorator[tuple[Attachment, ...]]):
+    """A report's links as a JSON array of {title, url}."""
+
+    impl = JSONB
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> list[dict[str, str]] | None:
+        return None if value is None else [{"title": a.title, "url": a.url} for a in value]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[Attachment, ...] | None:
+        return None if value is None else tuple(Attachment(a["title"], a["url"]) for a in value)
+
+
+feed_tokens = Table(
+    "feed_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the token: the token itself is never kept
+    Column("person_id", String(255)),
+    _at("created_at"),
+    _at("revoked_at", nullable=True),
+    Index("uq_feed_tokens_live", "person_id", unique=True, postgresql_where=text("revoked_at IS NULL")),
+    Index("ix_feed_tokens_person", "person_id"),
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("meeting_id", Uuid, ForeignKey("meetings.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("topics", TextTuple(100), nullable=False),
+    Column("formats", EnumTuple(PaperFormat, 20), nullable=False),
+    _at("closes_at"),
+    Column("status", Enum(CallStatus, 10), nullable=False),
+    Column("programme_group_id", Uuid),
+    Column("opened_by", String(255)),
+    _at("opened_at"),
+    _at("closed_at", nullable=True),
+    _at("programme_published_at", nullable=True),
+    Index("uq_calls_meeting", "meeting_id", unique=True),
+)
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("call_id", Uuid, ForeignKey("calls.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("abstract", Text, nullable=False),
+    Column("topic", String(100), nullable=False),
+    Column("format", Enum(PaperFormat, 20), nullable=False),
+    Column("submitter_id", String(255)),
+    Column("speaker_ids", TextTuple(255), nullable=False),
+    Column("status", Enum(PaperStatus, 20), nullable=False),
+    _at("submitted_at"),
+    _at("decided_at", nullable=True),
+    Column("decided_by", String(255)),
+    Index("ix_papers_call_submitted", "call_id", "submitted_at"),
+    Index("ix_papers_submitter", "submitter_id"),
+    Index("ix_papers_speakers", "speaker_ids", postgresql_using="gin"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("paper_id", Uuid, ForeignKey("papers.id"), nullable=False),
+    Column("reviewer_id", String(255)),
+    Column("score", Integer),
+    Column("comment", Text, nullable=False),
+    _at("assigned_at"),
+    _at("reviewed_at", nullable=True),
+    Index("uq_reviews_paper_reviewer", "paper_id", "reviewer_id", unique=True),
+    Index("ix_reviews_reviewer", "reviewer_id"),
+)
+
+programme_sessions = Table(
+    "programme_sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("call_id", Uuid, ForeignKey("calls.id"), nullable=False),
+    Column("paper_id", Uuid, ForeignKey("papers.id")),
+    Column("title", String(200), nullable=False),
+    Column("room", String(100), nullable=False),
+    _at("starts_at"),
+    _at("ends_at"),
+    Column("speaker_ids", TextTuple(255), nullable=False),
+    Index("ix_programme_sessions_call_starts", "call_id", "starts_at"),
+    Index("uq_programme_sessions_paper", "paper_id", unique=True, postgresql_where=text("paper_id IS NOT NULL")),
+    Index("ix_programme_sessions_speakers", "speaker_ids", postgresql_using="gin"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("meeting_id", Uuid, ForeignKey("meetings.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("lessons_learned", Text, nullable=False),
+    Column("attachments", Attachments, nullable=False),
+    Column("visibility", Enum(ReportVisibility, 10), nullable=False),
+    Column("published_by", String(255)),
+    _at("published_at"),
+    _at("revised_at"),
+    Index("uq_reports_meeting", "meeting_id", unique=True),
+    Index("ix_reports_visibility_revised", "visibility", "revised_at"),
+)
+
+FEED_TOKENS = Entity(FeedToken, feed_tokens)
+CALLS = Entity(Call, calls)
+PAPERS = Entity(Paper, papers)
+REVIEWS = Entity(Review, reviews)
+PROGRAMME_SESSIONS = Entity(Session, programme_sessions)
+REPORTS = Entity(Report, reports)
