@@ -2,6 +2,7 @@
 
 from npd_contracts.base import EventData
 from npd_contracts.catalogue import EVENT_TYPES, event_class
+from npd_contracts.contact import PersonContactChanged
 from npd_contracts.envelope import Envelope, MalformedEvent, decode, encode
 from npd_contracts.groups import GroupArchived, GroupChanged, GroupCreated, GroupKind, JoinPolicy
 from npd_contracts.membership import (
@@ -16,6 +17,13 @@ from npd_contracts.membership import (
     OrganisationRejected,
     PolicyDomain,
     SizeClass,
+)
+from npd_contracts.notifications import (
+    Channel,
+    FailureReason,
+    NotificationDelivered,
+    NotificationFailed,
+    WebhookEndpointDisabled,
 )
 from npd_contracts.people import (
     GroupLeaveReason,
@@ -35,8 +43,10 @@ from npd_contracts.people import (
 
 __all__ = [
     "EVENT_TYPES",
+    "Channel",
     "Envelope",
     "EventData",
+    "FailureReason",
     "GroupArchived",
     "GroupChanged",
     "GroupCreated",
@@ -50,10 +60,13 @@ __all__ = [
     "MemberLeft",
     "MemberReinstated",
     "MemberSuspended",
+    "NotificationDelivered",
+    "NotificationFailed",
     "OrganisationApplied",
     "OrganisationKind",
     "OrganisationProfileChanged",
     "OrganisationRejected",
+    "PersonContactChanged",
     "PersonErased",
     "PersonGroupRoleChanged",
     "PersonJoinedGroup",
@@ -67,6 +80,7 @@ __all__ = [
     "Role",
     "RoleEndReason",
     "SizeClass",
+    "WebhookEndpointDisabled",
     "decode",
     "encode",
     "event_class",
