@@ -66,17 +66,36 @@ def start(sink: MailSink, host: str = "127.0.0.1", port: int = 0) -> Controller:
     return controller
 
 
+class SinkServer:
+    """A sink served on one port that can be stopped and started again (an outage, in tests)."""
+
+    def __init__(self, sink: MailSink, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.sink, self.host, self.port = sink, host, port
+        self._controller: Controller | None = None
+
+    def start(self) -> "SinkServer":
+        if self._controller is None:
+            self._controller = start(self.sink, self.host, self.port)
+            self.port = self._controller.port
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=1025)
     parser.add_argument("--directory", type=Path, default=Path(".npd/mail"))
     args = parser.parse_args()
-    controller = start(MailSink(args.directory), args.host, args.port)
-    print(f"SMTP sink on {args.host}:{controller.port}, writing mail to {args.directory.resolve()}", flush=True)
+    server = SinkServer(MailSink(args.directory), args.host, args.port).start()
+    print(f"SMTP sink on {args.host}:{server.port}, writing mail to {args.directory.resolve()}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(asyncio.Event().wait())
-    controller.stop()
+    server.stop()
 
 
 if __name__ == "__main__":

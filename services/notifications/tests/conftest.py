@@ -17,17 +17,20 @@ from aiokafka import AIOKafkaProducer
 from npd_contracts import (
     Envelope,
     EventData,
+    MemberJoined,
+    OrganisationKind,
     PersonContactChanged,
     PersonRegistered,
     PersonRoleGranted,
     Role,
     encode,
 )
-from npd_devstack.smtp_sink import MailSink, start
+from npd_devstack.smtp_sink import MailSink, SinkServer
 from npd_notifications.config import NotificationsSettings
 from npd_notifications.handlers import event_handlers
 from npd_notifications.main import create_app
 from npd_runtime.access import with_access_handlers
+from sqlalchemy import text
 
 HANDLERS = with_access_handlers(event_handlers())
 
@@ -47,7 +50,7 @@ class Receiver:
     """A real HTTP server on loopback that records each POST and answers `status` (changeable)."""
 
     port: int = 0
-    status: int = 204
+    statuses: dict[str, int] = field(default_factory=dict)  # by path; 204 for any other
     calls: list[Call] = field(default_factory=list)
 
     def url(self, path: str = "/hook") -> str:
@@ -66,7 +69,7 @@ class Receiver:
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             path = request_line.split()[1]
             self.calls.append(Call(path, headers, body))
-            status = self.status
+            status = self.statuses.get(path, 204)
             writer.write(f"HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".encode())
             await writer.drain()
         finally:
@@ -85,9 +88,9 @@ async def receiver() -> AsyncIterator[Receiver]:
 @pytest.fixture(scope="module")
 def mail_sink() -> Iterator[tuple[MailSink, Any]]:
     sink = MailSink(refuse=lambda address: address.startswith("bounce"))
-    controller = start(sink)
-    yield sink, controller
-    controller.stop()
+    server = SinkServer(sink).start()
+    yield sink, server
+    server.stop()
 
 
 def fast_settings(service_settings: Callable[..., dict[str, Any]], smtp_port: int, **overrides: Any) -> dict[str, Any]:
@@ -177,6 +180,23 @@ class Kit:
 
     async def publish(self, *events: EventData | Envelope[Any]) -> None:
         await publish(self.producer, *events)
+
+    async def rows(self, sql: str, **params: Any) -> list[Any]:
+        async with self.app.state.sessions() as session:
+            return list((await session.execute(text(sql), params)).mappings())
+
+    async def organisation(self, size: int, **kw: Any) -> tuple[UUID, list[tuple[str, str | None]]]:
+        """An organisation (in the read model) with `size` people; (its id, [(person, address)])."""
+        org = uuid4()
+        joined = MemberJoined(
+            organisation_id=org,
+            name=f"Org {org.hex[:6]}",
+            kind=OrganisationKind.MUNICIPALITY,
+            contact_person_id=f"c-{org.hex[:6]}",
+            joined_at=datetime(2020, 1, 1, tzinfo=UTC),
+        )
+        await self.handle(joined)
+        return org, [await self.person(org=org, **kw) for _ in range(size)]
 
 
 @pytest.fixture
