@@ -117,9 +117,17 @@ async def on_person_left(session: AsyncSession, events: Sequence[Envelope[Person
     await _each(session, _LEFT, [{"person_id": e.data.person_id, "at": e.data.left_at} for e in events])
 
 
+# A removal never makes a row: after an erasure, nothing of the person may come back.
+_CONTACT_REMOVED = text(
+    "UPDATE recipients SET email = NULL, contact_changed_at = :at WHERE person_id = :person_id "
+    "AND (contact_changed_at IS NULL OR contact_changed_at < :at)"
+)
+
+
 async def on_person_contact_changed(session: AsyncSession, events: Sequence[Envelope[PersonContactChanged]]) -> None:
-    rows = [{"person_id": e.data.person_id, "email": e.data.email, "at": e.data.changed_at} for e in events]
-    await _each(session, _CONTACT, rows)
+    for e in events:  # in order: an address and its removal may share a batch
+        row = {"person_id": e.data.person_id, "email": e.data.email, "at": e.data.changed_at}
+        await session.execute(_CONTACT if e.data.email else _CONTACT_REMOVED, row)
 
 
 async def erase(session: AsyncSession, person_ids: Sequence[str]) -> None:
