@@ -101,7 +101,25 @@ OPERATIONS = {
         "GET /asyncapi.json",
         "GET /asyncapi",
         "GET /v1/inbox",
+        "GET /v1/inbox/unread-count",
+        "POST /v1/inbox/read-all",
         "POST /v1/inbox/{notification_id}/read",
+        "POST /v1/inbox/{notification_id}/archive",
+        "GET /v1/preferences",
+        "PUT /v1/preferences/time-zone",
+        "PUT /v1/preferences/{category}",
+        "POST /unsubscribe/{token}",
+        "POST /v1/webhooks",
+        "GET /v1/webhooks",
+        "GET /v1/webhooks/{subscription_id}",
+        "DELETE /v1/webhooks/{subscription_id}",
+        "POST /v1/webhooks/{subscription_id}/enable",
+        "POST /v1/webhooks/{subscription_id}/rotate-secret",
+        "GET /v1/webhooks/{subscription_id}/deliveries",
+        "POST /v1/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver",
+        "POST /v1/announcements",
+        "POST /v1/organisations/{organisation_id}/announcements",
+        "POST /v1/groups/{group_id}/announcements",
     ],
 }
 
@@ -140,6 +158,14 @@ KNOWN_FINDINGS = [
          "body": {"email": "colleague@gemeente.test", "name": "Test"}, "media_type": "application/json"},
         "deliberate: email is format email, and an address in a special-use domain (.test) is refused "
         "with 422, as contact_email of an application is",
+        exact_check="valid_input_accepted",
+    ),
+    Finding(
+        "notifications", "POST /v1/webhooks", "positive_data_acceptance", "admin",
+        {"body": {"url": "http://localhost/hook", "event_types": ["nl.npd.membership.member-joined.v1"]},
+         "media_type": "application/json"},
+        "deliberate: a webhook URL whose host does not resolve, or resolves to a loopback, private or "
+        "link-local address, is refused with 422 forbidden-webhook-target (server-side request forgery)",
         exact_check="valid_input_accepted",
     ),
 ]  # fmt: skip

@@ -22,9 +22,11 @@ Headers = dict[str, str]
 
 async def announce(kit: Any, token: Callable[..., Headers], org: Any, title: str) -> dict[str, Any]:
     admin, _ = await kit.person(roles=(Role.NETWORK_ADMIN,), email=None)
-    body = {"audience": "organisation", "target_id": str(org), "title_nl": title, "body_nl": "Tekst."}
+    body = {"title_nl": title, "body_nl": "Tekst."}
     body |= {"title_en": title, "body_en": "Text."}
-    response = await kit.app.state.client.post("/v1/announcements", json=body, headers=token(admin))
+    response = await kit.app.state.client.post(
+        f"/v1/organisations/{org}/announcements", json=body, headers=token(admin)
+    )
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result

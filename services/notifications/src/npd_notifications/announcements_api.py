@@ -1,45 +1,26 @@
-"""Announcements (/v1/announcements): network admins tell the whole network, one organisation or one group,
+"""Announcements: network admins tell the whole network, one organisation's people or one group's members,
 in Dutch and English; fanned out in bulk (npd_notifications.fanout) like any rule's message."""
 
 from datetime import UTC, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter
-from npd_runtime import PrincipalDep, Problems, ProblemType, Role, SessionDep, require_role
+from npd_runtime import PrincipalDep, Problems, Role, SessionDep, require_role
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_notifications.api import ERRORS
 from npd_notifications.domain import Audience, Category, Message
 from npd_notifications.fanout import fan_out
-from npd_notifications.schemas import AnnouncementCreate, AnnouncementPublic, AudienceKind
+from npd_notifications.schemas import AnnouncementCreate, AnnouncementPublic
 
-router = APIRouter(prefix="/v1/announcements", tags=["announcements"])
+router = APIRouter(tags=["announcements"])
 
-
-class TargetMissing(ValueError):
-    def __init__(self, kind: AudienceKind) -> None:
-        super().__init__(f"an announcement to one {kind.value} needs target_id; to the network, none")
+PROBLEMS: Problems = {}
 
 
-PROBLEMS: Problems = {TargetMissing: ProblemType(422, "announcement-target", "Announcement target missing")}
-
-
-def _audience(body: AnnouncementCreate) -> Audience:
-    if body.audience is AudienceKind.NETWORK:
-        if body.target_id is not None:
-            raise TargetMissing(body.audience)
-        return Audience(everyone=True)
-    if body.target_id is None:
-        raise TargetMissing(body.audience)
-    if body.audience is AudienceKind.ORGANISATION:
-        return Audience(organisation=body.target_id)
-    return Audience(groups=(body.target_id,))
-
-
-@router.post("", status_code=201, responses=ERRORS)
-async def announce(body: AnnouncementCreate, principal: PrincipalDep, session: SessionDep) -> AnnouncementPublic:
-    """Announce (network admins): an inbox item and, as each person chose, a mail, for every recipient."""
-    require_role(principal, Role.NETWORK_ADMIN)
-    audience = _audience(body)
+async def _announce(
+    session: AsyncSession, body: AnnouncementCreate, audience: Audience, organisation_id: UUID | None = None
+) -> AnnouncementPublic:
     announcement_id = uuid4()
     message = Message(
         id=announcement_id,
@@ -51,8 +32,35 @@ async def announce(body: AnnouncementCreate, principal: PrincipalDep, session: S
         title_en=body.title_en,
         body_en=body.body_en,
         occurred_at=datetime.now(UTC),
-        organisation_id=body.target_id if body.audience is AudienceKind.ORGANISATION else None,
+        organisation_id=organisation_id,
     )
     async with session.begin():
         inbox, mails = await fan_out(session, message, audience)
     return AnnouncementPublic(id=announcement_id, inbox_items=inbox, mails=mails)
+
+
+@router.post("/v1/announcements", status_code=201, responses=ERRORS)
+async def announce_to_the_network(
+    body: AnnouncementCreate, principal: PrincipalDep, session: SessionDep
+) -> AnnouncementPublic:
+    """Tell everyone in the network (network admins): an inbox item each, and a mail as each person chose."""
+    require_role(principal, Role.NETWORK_ADMIN)
+    return await _announce(session, body, Audience(everyone=True))
+
+
+@router.post("/v1/organisations/{organisation_id}/announcements", status_code=201, responses=ERRORS)
+async def announce_to_an_organisation(
+    organisation_id: UUID, body: AnnouncementCreate, principal: PrincipalDep, session: SessionDep
+) -> AnnouncementPublic:
+    """Tell one organisation's people (network admins)."""
+    require_role(principal, Role.NETWORK_ADMIN)
+    return await _announce(session, body, Audience(organisation=organisation_id), organisation_id)
+
+
+@router.post("/v1/groups/{group_id}/announcements", status_code=201, responses=ERRORS)
+async def announce_to_a_group(
+    group_id: UUID, body: AnnouncementCreate, principal: PrincipalDep, session: SessionDep
+) -> AnnouncementPublic:
+    """Tell one group's members (network admins)."""
+    require_role(principal, Role.NETWORK_ADMIN)
+    return await _announce(session, body, Audience(groups=(group_id,)))

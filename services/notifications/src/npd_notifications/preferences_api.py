@@ -10,10 +10,11 @@ from npd_runtime import PrincipalDep, Problems, ProblemType, SessionDep, require
 
 from npd_notifications import preferences
 from npd_notifications.api import ERRORS
-from npd_notifications.domain import CRITICAL, Category, Channel, CriticalCategory, NoInboxDigest
+from npd_notifications.domain import CRITICAL, Cadence, Category, Channel, CriticalCategory, NoInboxDigest
 from npd_notifications.schemas import (
     CategoryName,
     CategoryPreference,
+    InboxCadence,
     PreferenceChange,
     PreferencesPublic,
     TimeZoneChange,
@@ -28,7 +29,7 @@ PROBLEMS: Problems = {
     CriticalCategory: ProblemType(409, "critical-category", "This category cannot be switched off"),
     NoInboxDigest: ProblemType(422, "no-inbox-digest", "The inbox has no digests"),
     preferences.UnknownTimeZone: ProblemType(422, "unknown-time-zone", "Unknown time zone"),
-    BadToken: ProblemType(400, "bad-unsubscribe-link", "The unsubscribe link is not valid"),
+    BadToken: ProblemType(403, "bad-unsubscribe-link", "The unsubscribe link is not valid"),
 }
 
 
@@ -38,7 +39,10 @@ async def _public(session: SessionDep, person_id: str) -> PreferencesPublic:
         time_zone=zone,
         categories=[
             CategoryPreference(
-                category=c, critical=c in CRITICAL, email=chosen[c][Channel.EMAIL], inbox=chosen[c][Channel.INBOX]
+                category=c,
+                critical=c in CRITICAL,
+                email=chosen[c][Channel.EMAIL],
+                inbox=InboxCadence(chosen[c][Channel.INBOX].value),
             )
             for c in Category
         ],
@@ -58,7 +62,7 @@ async def change_time_zone(body: TimeZoneChange, principal: PrincipalDep, sessio
     """The time zone in which the caller's digests are sent."""
     require_network(principal)
     async with session.begin():
-        await preferences.set_time_zone(session, principal.person_id, body.time_zone)
+        await preferences.set_time_zone(session, principal.person_id, body.time_zone.value)
         return await _public(session, principal.person_id)
 
 
@@ -69,7 +73,8 @@ async def change_preference(
     """How the caller hears of one category, per channel (a channel left out keeps its choice)."""
     require_network(principal)
     async with session.begin():
-        for channel, cadence in ((Channel.EMAIL, body.email), (Channel.INBOX, body.inbox)):
+        inbox = Cadence(body.inbox.value) if body.inbox is not None else None
+        for channel, cadence in ((Channel.EMAIL, body.email), (Channel.INBOX, inbox)):
             if cadence is not None:
                 await preferences.choose(session, principal.person_id, category, channel, cadence)
         return await _public(session, principal.person_id)
@@ -78,7 +83,7 @@ async def change_preference(
 TokenPath = Annotated[str, Path(min_length=10, max_length=600, pattern=r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")]
 
 
-@public.post("/unsubscribe/{token}", responses={400: {"description": "Forged, damaged or expired link"}})
+@public.post("/unsubscribe/{token}", responses={403: {"description": "Forged, damaged or expired link"}})
 async def unsubscribe(token: TokenPath, request: Request, session: SessionDep) -> Unsubscribed:
     """One-click unsubscribe from a mail's category (List-Unsubscribe-Post); no login: the link is the proof."""
     async with session.begin():

@@ -4,11 +4,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
+from zoneinfo import available_timezones
 
 from npd_runtime.validation import Text, described
 from pydantic import AnyHttpUrl, BaseModel, Field, model_validator
 
 from npd_notifications.domain import Cadence, Category, Channel, Notification
+from npd_notifications.handlers import webhook_events
 
 CategoryName = Annotated[
     Category,
@@ -22,6 +24,26 @@ CadenceName = Annotated[
     described("When you hear of it: immediate, in a daily or weekly digest (e-mail only), or off."),
 ]
 ChannelName = Annotated[Channel, described("Where you hear of it: by e-mail or in the in-app inbox.")]
+
+
+class InboxCadence(StrEnum):
+    IMMEDIATE = "immediate"
+    OFF = "off"
+
+
+InboxCadenceName = Annotated[InboxCadence, described("The inbox shows notifications at once (immediate) or not (off).")]
+
+# Every IANA zone the tzdata package knows, so the document says which names are accepted.
+TimeZone = StrEnum("TimeZone", {zone: zone for zone in sorted(available_timezones())})  # type: ignore[misc]
+TimeZoneName = Annotated[TimeZone, described("An IANA time zone, e.g. Europe/Amsterdam.")]
+
+# The CloudEvents types a webhook may subscribe to: every event this service reads but contact changes.
+WebhookEventType = StrEnum(  # type: ignore[misc]
+    "WebhookEventType", {cls.__name__: cls.TYPE for cls in webhook_events()}
+)
+WebhookEventTypeName = Annotated[
+    WebhookEventType, described("A CloudEvents type from the event catalogue (contracts/README.md).")
+]
 
 
 class NotificationPublic(BaseModel):
@@ -55,7 +77,7 @@ class CategoryPreference(BaseModel):
     category: CategoryName
     critical: bool = Field(description="Critical categories cannot be switched off.")
     email: CadenceName
-    inbox: CadenceName
+    inbox: InboxCadenceName
 
 
 class PreferencesPublic(BaseModel):
@@ -65,11 +87,11 @@ class PreferencesPublic(BaseModel):
 
 class PreferenceChange(BaseModel):
     email: CadenceName | None = None
-    inbox: CadenceName | None = None
+    inbox: InboxCadenceName | None = None
 
 
 class TimeZoneChange(BaseModel):
-    time_zone: Text = Field(min_length=1, max_length=64, description="An IANA time zone, e.g. Europe/Amsterdam.")
+    time_zone: TimeZoneName
 
 
 class Unsubscribed(BaseModel):
@@ -82,9 +104,7 @@ class Unsubscribed(BaseModel):
 
 class WebhookCreate(BaseModel):
     url: AnyHttpUrl = Field(description="Where events are POSTed (http or https; no internal addresses).")
-    event_types: list[Text] = Field(
-        min_length=1, max_length=50, description="CloudEvents types to receive, e.g. nl.npd.membership.member-joined.v1"
-    )
+    event_types: list[WebhookEventTypeName] = Field(min_length=1, max_length=50, description="Event types to receive.")
     organisation_id: UUID | None = Field(
         None, description="The organisation whose events it receives (its org admins manage it); none: network-wide."
     )
@@ -141,20 +161,7 @@ class WebhookDeliveryPublic(BaseModel):
 # -- announcements -----------------------------------------------------------------------------------------
 
 
-class AudienceKind(StrEnum):
-    NETWORK = "network"
-    ORGANISATION = "organisation"
-    GROUP = "group"
-
-
-AudienceKindName = Annotated[
-    AudienceKind, described("Who hears it: the whole network, one organisation's people, or one group's members.")
-]
-
-
 class AnnouncementCreate(BaseModel):
-    audience: AudienceKindName
-    target_id: UUID | None = Field(None, description="The organisation or group; none for the whole network.")
     title_nl: Text = Field(min_length=1, max_length=300)
     body_nl: Text = Field(min_length=1, max_length=10_000)
     title_en: Text = Field(min_length=1, max_length=300)

@@ -55,7 +55,7 @@ async def create_webhook(
             session,
             principal,
             url=str(body.url),
-            event_types=body.event_types,
+            event_types=[t.value for t in body.event_types],
             organisation_id=body.organisation_id,
             description=body.description,
             allowed_types=request.app.state.webhook_event_types,
