@@ -9,7 +9,7 @@ UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
 .PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer \
-	bench-kafka-hop bench-directory token migrate dlq demo clean
+	bench-kafka-hop bench-directory bench-fanout token migrate notifications-rebuild dlq demo clean
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and the four services; restarts a service that exits (Ctrl-C stops all)"
@@ -82,6 +82,9 @@ token: setup
 		exit 2; \
 	fi
 	@$(RUN) npd-dev token --sub '$(SUB)' $(if $(TTL),--ttl '$(TTL)')
+
+notifications-rebuild: setup
+	@$(RUN) npd-dev rebuild-notifications
 
 migrate: setup
 	@$(RUN) npd-dev migrate $(SERVICE)

@@ -130,6 +130,21 @@ def migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def rebuild_notifications(args: argparse.Namespace) -> int:
+    """Replay notifications' topics into an empty recipients read model (npd_notifications.rebuild), on the
+    local cluster unless NOTIFICATIONS_DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS say otherwise."""
+    import subprocess
+
+    local = PostgresCluster(cache_dir() / "postgres", POSTGRES_PORT)
+    issuer = DevIssuer(cache_dir() / "dev-issuer")
+    env = {
+        "NOTIFICATIONS_DATABASE_URL": local.url("notifications"),
+        "OIDC_ISSUER": issuer.issuer,
+        "OIDC_JWKS_URL": issuer.jwks_url,
+    } | dict(os.environ)
+    return subprocess.run([sys.executable, "-m", "npd_notifications.rebuild"], env=env).returncode
+
+
 def token(args: argparse.Namespace) -> int:
     """A token proves identity only: what its subject may do is membership's to say."""
     issuer = DevIssuer(cache_dir() / "dev-issuer")
@@ -174,6 +189,11 @@ def _parser() -> argparse.ArgumentParser:
     seeding = commands.add_parser("seed", help="fill the running platform with the demo network (idempotent)")
     seeding.add_argument("--membership", default="http://127.0.0.1:8001", help="membership's base URL")
     seeding.set_defaults(func=seed)
+
+    rebuilding = commands.add_parser(
+        "rebuild-notifications", help="reset notifications' read model and replay its topics (service stopped)"
+    )
+    rebuilding.set_defaults(func=rebuild_notifications)
 
     running = commands.add_parser("run", help="run the whole platform, restarting services that exit, until Ctrl-C")
     running.set_defaults(func=run)

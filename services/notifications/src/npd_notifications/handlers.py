@@ -35,7 +35,7 @@ def _notifying(rules: Sequence[Rule[Any]], webhooks: bool) -> Handler:
             for rule in rules:
                 if rule.when(event.data) and is_news(rule.at(event.data), now):
                     await fanout.notify(session, rule, event)
-            if webhooks:
+            if webhooks and is_news(event.time, now):  # a replay does not call endpoints with old news
                 await fanout.for_webhooks(session, event)
 
     return handle
