@@ -42,7 +42,7 @@ async def reset_offsets(settings: NotificationsSettings, group: str, topics: lis
     consumer = AIOKafkaConsumer(group_id=group, enable_auto_commit=False, **connection_options(settings))
     await consumer.start()
     try:
-        await consumer._client.force_metadata_update()  # type: ignore[attr-defined]
+        await consumer._client.force_metadata_update()
         partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
         consumer.assign(partitions)
         beginnings = await consumer.beginning_offsets(partitions)
