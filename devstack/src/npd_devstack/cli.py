@@ -159,8 +159,9 @@ def seed(args: argparse.Namespace) -> int:
 
     issuer = DevIssuer(cache_dir() / "dev-issuer")
     print(f"# seeding the demo network into membership at {args.membership}", file=sys.stderr)
+    print(f"# and announcing it through notifications at {args.notifications}", file=sys.stderr)
     try:
-        created = asyncio.run(fill(args.membership, issuer))
+        created = asyncio.run(fill(args.membership, issuer, notifications=args.notifications))
     except SeedFailed as failure:
         print(f"seed failed: {failure}", file=sys.stderr)
         return 1
@@ -188,6 +189,7 @@ def _parser() -> argparse.ArgumentParser:
 
     seeding = commands.add_parser("seed", help="fill the running platform with the demo network (idempotent)")
     seeding.add_argument("--membership", default="http://127.0.0.1:8001", help="membership's base URL")
+    seeding.add_argument("--notifications", default="http://127.0.0.1:8004", help="notifications' base URL")
     seeding.set_defaults(func=seed)
 
     rebuilding = commands.add_parser(

@@ -67,7 +67,7 @@ def upgrade() -> None:
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Uuid(), primary_key=True),
-        sa.Column("message_id", sa.Uuid(), sa.ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("message_id", sa.Uuid(), nullable=False),
         sa.Column("channel", sa.String(20), nullable=False),
         sa.Column("recipient", sa.String(255), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
@@ -88,7 +88,7 @@ def upgrade() -> None:
     op.create_index("ix_deliveries_held", "deliveries", ["recipient"], postgresql_where=sa.text("status = 'held'"))
     op.create_index("ix_deliveries_recipient", "deliveries", ["recipient", "channel"])
     op.alter_column("notifications", "kind", type_=sa.String(80))
-    op.add_column("notifications", sa.Column("message_id", sa.Uuid(), sa.ForeignKey("messages.id", ondelete="CASCADE")))
+    op.add_column("notifications", sa.Column("message_id", sa.Uuid()))
     op.add_column("notifications", sa.Column("category", sa.String(40)))
     op.add_column("notifications", sa.Column("archived_at", sa.DateTime(timezone=True)))
     op.create_index(

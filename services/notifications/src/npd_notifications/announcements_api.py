@@ -21,7 +21,7 @@ PROBLEMS: Problems = {}
 async def _announce(
     session: AsyncSession, body: AnnouncementCreate, audience: Audience, organisation_id: UUID | None = None
 ) -> AnnouncementPublic:
-    announcement_id = uuid4()
+    announcement_id = body.id or uuid4()
     message = Message(
         id=announcement_id,
         source_event_id=f"announcement:{announcement_id}",
@@ -43,7 +43,8 @@ async def _announce(
 async def announce_to_the_network(
     body: AnnouncementCreate, principal: PrincipalDep, session: SessionDep
 ) -> AnnouncementPublic:
-    """Tell everyone in the network (network admins): an inbox item each, and a mail as each person chose."""
+    """Tell everyone in the network (network admins): an inbox item each, and a mail as each person chose.
+    Sent again with the same `id`, it adds nothing (0 inbox items, 0 mails)."""
     require_role(principal, Role.NETWORK_ADMIN)
     return await _announce(session, body, Audience(everyone=True))
 

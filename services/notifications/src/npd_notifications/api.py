@@ -18,6 +18,7 @@ router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
 PROBLEMS: Problems = {service.NotificationNotFound: NOT_FOUND}
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body could not be read (not UTF-8)"},
     401: {"description": "Missing or invalid bearer token"},
     403: {"description": "The caller may not do this"},
     422: {"description": "The request is not valid"},

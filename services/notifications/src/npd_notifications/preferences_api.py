@@ -83,7 +83,14 @@ async def change_preference(
 TokenPath = Annotated[str, Path(min_length=10, max_length=600, pattern=r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")]
 
 
-@public.post("/unsubscribe/{token}", responses={403: {"description": "Forged, damaged or expired link"}})
+@public.post(
+    "/unsubscribe/{token}",
+    responses={
+        400: {"description": "The body could not be read (not UTF-8)"},
+        403: {"description": "Forged, damaged or expired link"},
+        422: {"description": "Not the shape of an unsubscribe link"},
+    },
+)
 async def unsubscribe(token: TokenPath, request: Request, session: SessionDep) -> Unsubscribed:
     """One-click unsubscribe from a mail's category (List-Unsubscribe-Post); no login: the link is the proof."""
     async with session.begin():

@@ -27,7 +27,7 @@ from npd_contracts import (
     PersonRegistered,
 )
 from npd_runtime import Handler
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_notifications.models import (
@@ -135,6 +135,9 @@ async def erase(session: AsyncSession, person_ids: Sequence[str]) -> None:
     if not person_ids:
         return
     ids = list(person_ids)
+    about = select(messages.c.id).where(messages.c.about_person_id.in_(ids)).scalar_subquery()
+    await session.execute(delete(deliveries).where(deliveries.c.message_id.in_(about)))
+    await session.execute(delete(notifications).where(notifications.c.message_id.in_(about)))
     await session.execute(delete(messages).where(messages.c.about_person_id.in_(ids)))
     await session.execute(delete(deliveries).where(deliveries.c.channel == "email", deliveries.c.recipient.in_(ids)))
     await session.execute(delete(notifications).where(notifications.c.recipient_person_id.in_(ids)))

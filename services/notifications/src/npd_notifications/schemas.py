@@ -162,6 +162,9 @@ class WebhookDeliveryPublic(BaseModel):
 
 
 class AnnouncementCreate(BaseModel):
+    id: UUID | None = Field(
+        None, description="Chosen by the client to make a retry safe: an announcement with a known id adds nothing."
+    )
     title_nl: Text = Field(min_length=1, max_length=300)
     body_nl: Text = Field(min_length=1, max_length=10_000)
     title_en: Text = Field(min_length=1, max_length=300)
