@@ -1,6 +1,6 @@
 """The event catalogue: every event type the platform publishes, by its CloudEvents type name."""
 
-from npd_contracts import contact, groups, membership, notifications, people
+from npd_contracts import contact, groups, meetings, membership, notifications, people
 from npd_contracts.base import EventData
 
 EVENT_TYPES: dict[str, type[EventData]] = {
@@ -29,6 +29,24 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         notifications.NotificationDelivered,
         notifications.NotificationFailed,
         notifications.WebhookEndpointDisabled,
+        meetings.MeetingScheduled,
+        meetings.MeetingRescheduled,
+        meetings.MeetingChanged,
+        meetings.MeetingCancelled,
+        meetings.GuestChairAssigned,
+        meetings.GuestChairDeclined,
+        meetings.RegistrationConfirmed,
+        meetings.Waitlisted,
+        meetings.WaitlistOffered,
+        meetings.WaitlistPromoted,
+        meetings.RegistrationCancelled,
+        meetings.AttendanceRecorded,
+        meetings.ReportPublished,
+        meetings.CallForPapersOpened,
+        meetings.CallForPapersClosed,
+        meetings.PaperSubmitted,
+        meetings.PaperDecided,
+        meetings.ProgrammePublished,
     )
 }
 

@@ -27,6 +27,7 @@ MEMBERSHIP_ORGANISATION = Topic("npd.membership.organisation")
 MEMBERSHIP_PERSON = Topic("npd.membership.person")
 MEMBERSHIP_GROUP = Topic("npd.membership.group")
 EVENTS_MEETING = Topic("npd.events.meeting")
+EVENTS_CALL_FOR_PAPERS = Topic("npd.events.call-for-papers")
 BENCHMARK_SUBMISSION = Topic("npd.benchmark.submission")
 # Restricted: people's e-mail addresses, keyed by person id; only membership writes it and only
 # notifications reads it (deploy/k8s ACLs), so the general topics never carry an address.
@@ -38,6 +39,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_PERSON,
     MEMBERSHIP_GROUP,
     EVENTS_MEETING,
+    EVENTS_CALL_FOR_PAPERS,
     BENCHMARK_SUBMISSION,
     MEMBERSHIP_CONTACT,
     NOTIFICATIONS_DELIVERY,
