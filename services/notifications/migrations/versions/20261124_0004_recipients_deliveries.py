@@ -80,13 +80,12 @@ def upgrade() -> None:
         sa.Column("digest_id", sa.Uuid()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_NOW),
         sa.Column("finished_at", sa.DateTime(timezone=True)),
-        sa.UniqueConstraint("message_id", "recipient", "channel", name="uq_deliveries_message_recipient_channel"),
+        sa.UniqueConstraint("recipient", "channel", "message_id", name="uq_deliveries_message_recipient_channel"),
     )
     op.create_index(
         "ix_deliveries_due", "deliveries", ["next_attempt_at"], postgresql_where=sa.text("status = 'pending'")
     )
     op.create_index("ix_deliveries_held", "deliveries", ["recipient"], postgresql_where=sa.text("status = 'held'"))
-    op.create_index("ix_deliveries_recipient", "deliveries", ["recipient", "channel"])
     op.alter_column("notifications", "kind", type_=sa.String(80))
     op.add_column("notifications", sa.Column("message_id", sa.Uuid()))
     op.add_column("notifications", sa.Column("category", sa.String(40)))

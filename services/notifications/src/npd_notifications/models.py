@@ -113,10 +113,11 @@ deliveries = Table(
     Column("digest_id", Uuid),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=_NOW),
     Column("finished_at", DateTime(timezone=True)),
-    UniqueConstraint("message_id", "recipient", "channel", name="uq_deliveries_message_recipient_channel"),
+    # Recipient first: the key also finds a person's or a subscription's deliveries (erasure, delivery log),
+    # so a fan-out maintains one index fewer.
+    UniqueConstraint("recipient", "channel", "message_id", name="uq_deliveries_message_recipient_channel"),
     Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     Index("ix_deliveries_held", "recipient", postgresql_where=text("status = 'held'")),
-    Index("ix_deliveries_recipient", "recipient", "channel"),
 )
 
 notifications = Table(
