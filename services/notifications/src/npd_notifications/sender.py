@@ -254,10 +254,12 @@ class Sender:
                         "response_status": o.response_status,
                     }
                 )
+        # Subscriptions before deliveries, in the order of their ids: the API locks a subscription and then
+        # changes its deliveries, so any other order could deadlock with it.
+        events += await self._endpoint_health(session, outcomes, now)
         for statement, rows in ((_SENT, sent), (_FAILED, failed), (_AGAIN, again)):
             if rows:
                 await session.execute(statement, rows)
-        events += await self._endpoint_health(session, outcomes, now)
         if events:
             await publish(session, *events)
 
@@ -265,7 +267,7 @@ class Sender:
         self, session: AsyncSession, outcomes: list[Outcome], now: datetime
     ) -> list[WebhookEndpointDisabled]:
         disabled = []
-        for o in outcomes:
+        for o in sorted(outcomes, key=lambda o: o.recipient):
             if o.channel != Channel.WEBHOOK:
                 continue
             if o.state == "sent":
