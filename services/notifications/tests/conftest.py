@@ -102,6 +102,7 @@ def fast_settings(service_settings: Callable[..., dict[str, Any]], smtp_port: in
         retry_first_s=0.05,
         retry_max_s=0.2,
         sender_idle_poll_s=0.05,
+        sender_lease_s=5,  # a round that failed midway gives its deliveries back within the test's patience
         max_attempts=4,
         webhook_disable_after=3,
         webhook_allow_hosts=["127.0.0.1"],
