@@ -194,6 +194,14 @@ ON CONFLICT ON CONSTRAINT uq_deliveries_message_recipient_channel DO NOTHING
 )
 
 
+_SUBSCRIBED = text("SELECT DISTINCT unnest(event_types) FROM webhook_subscriptions WHERE enabled")
+
+
+async def subscribed_types(session: AsyncSession) -> frozenset[str]:
+    """The event types some enabled webhook subscription wants."""
+    return frozenset((await session.execute(_SUBSCRIBED)).scalars())
+
+
 def webhook_payload(event: Envelope[Any]) -> dict[str, Any]:
     """What a webhook endpoint receives: Standard Webhooks' {type, timestamp, data}, plus the event's id."""
     return {
