@@ -25,6 +25,8 @@ help:
 	@echo "make bench-throughput  saturation throughput of the admission flow (goal 400/s)"
 	@echo "make bench-fanout      an announcement to 200,000 recipients: deliveries recorded (goal < 5 s) vs COPY; mails/s"
 	@echo "make bench-directory   directory latency at 1,000 organisations and 500,000 people, against its bare SQL"
+	@echo "make bench-events      registration latency at 20,000 meetings a year and 200,000 people, against its bare SQL"
+	@echo "make bench-benchmark   publishing benchmark results, 1,000 organisations x 200 KPIs, against a plain SQL aggregate"
 	@echo "make schemas regenerate contracts/schemas after changing an event model"
 	@echo ""
 	@echo "The tools themselves are in .venv/bin after any of these: npd-dev, npd-dlq, alembic, pytest."
@@ -104,6 +106,11 @@ bench-fanout: setup
 
 bench-directory: setup
 	$(RUN) python bench/directory.py
+
+bench-events: setup
+	$(RUN) python bench/registration.py
+bench-benchmark: setup
+	$(RUN) python bench/benchmark_publication.py
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache

@@ -1,6 +1,7 @@
-"""Bad input never gets a 500: property-based fuzzing of the membership and notifications HTTP APIs.
+"""Bad input never gets a 500: property-based fuzzing of every service's HTTP API.
 
-Membership and notifications run as real uvicorn subprocesses on the session's Kafka and PostgreSQL.
+Membership, notifications, events and benchmark run as real uvicorn subprocesses on the session's Kafka and
+PostgreSQL.
 Schemathesis loads each one's OpenAPI document from the running process (`/openapi.json`) and, for
 every operation in it, sends the schema's examples, its boundary and edge values (the coverage phase)
 and generated requests, valid and invalid; every response must pass every built-in check (no 5xx;
@@ -41,7 +42,7 @@ from schemathesis.schemas import APIOperation
 
 Headers = dict[str, str]
 
-SERVICES = ("membership", "notifications")
+SERVICES = ("membership", "notifications", "events", "benchmark")
 ADMIN = "fuzz-admin"
 ENV_NAMES = {
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
@@ -121,6 +122,79 @@ OPERATIONS = {
         "POST /v1/organisations/{organisation_id}/announcements",
         "POST /v1/groups/{group_id}/announcements",
     ],
+    "events": [
+        "GET /healthz",
+        "GET /readyz",
+        "GET /status",
+        "GET /metrics",
+        "GET /asyncapi.json",
+        "GET /asyncapi",
+        "POST /v1/meetings",
+        "GET /v1/meetings",
+        "GET /v1/meetings/{meeting_id}",
+        "PUT /v1/meetings/{meeting_id}",
+        "POST /v1/meetings/{meeting_id}/cancel",
+        "POST /v1/series",
+        "GET /v1/series",
+        "GET /v1/series/{series_id}",
+        "POST /v1/series/{series_id}/following",
+        "POST /v1/series/{series_id}/end",
+        "GET /v1/series/{series_id}/guest-chairs",
+        "POST /v1/meetings/{meeting_id}/guest-chair/decline",
+        "POST /v1/venues",
+        "GET /v1/venues",
+        "GET /v1/venues/{venue_id}",
+        "PUT /v1/venues/{venue_id}",
+        "POST /v1/venues/{venue_id}/retire",
+        "POST /v1/meetings/{meeting_id}/registrations",
+        "GET /v1/meetings/{meeting_id}/registrations",
+        "GET /v1/meetings/{meeting_id}/registrations/{person_id}",
+        "DELETE /v1/meetings/{meeting_id}/registrations/{person_id}",
+        "POST /v1/meetings/{meeting_id}/registrations/{person_id}/accept",
+        "PUT /v1/meetings/{meeting_id}/attendance",
+    ],
+    "benchmark": [
+        "GET /healthz",
+        "GET /readyz",
+        "GET /status",
+        "GET /metrics",
+        "GET /asyncapi.json",
+        "GET /asyncapi",
+        "GET /v1/catalogue",
+        "GET /v1/catalogue/{version}",
+        "PUT /v1/catalogue/{version}/kpis/{kpi_id}",
+        "POST /v1/cycles",
+        "GET /v1/cycles",
+        "GET /v1/cycles/{cycle_id}",
+        "POST /v1/cycles/{cycle_id}/invitations",
+        "POST /v1/cycles/{cycle_id}/reminders",
+        "POST /v1/cycles/{cycle_id}/close",
+        "GET /v1/cycles/{cycle_id}/submissions",
+        "GET /v1/submissions/{submission_id}",
+        "PUT /v1/submissions/{submission_id}/values",
+        "PUT /v1/submissions/{submission_id}/file",
+        "PUT /v1/submissions/{submission_id}/values/{kpi_id}/explanation",
+        "POST /v1/submissions/{submission_id}/submit",
+        "POST /v1/submissions/{submission_id}/return",
+        "POST /v1/submissions/{submission_id}/finalise",
+        "PUT /v1/submissions/{submission_id}/consent",
+        "PUT /v1/submissions/{submission_id}/delegate",
+        "GET /v1/submissions/{submission_id}/history",
+        "POST /v1/cycles/{cycle_id}/publish",
+        "GET /v1/cycles/{cycle_id}/results",
+        "GET /v1/cycles/{cycle_id}/results/{kpi_id}/explanations",
+        "POST /v1/cycles/{cycle_id}/results/composed",
+        "GET /v1/cycles/{cycle_id}/position",
+        "GET /v1/cycles/{cycle_id}/named/{kpi_id}",
+        "GET /v1/cycles/{cycle_id}/report.html",
+        "GET /v1/cycles/{cycle_id}/report.pdf",
+        "GET /v1/cycles/{cycle_id}/report.csv",
+        "GET /v1/cycles/{cycle_id}/charts/{kpi_id}/{chart}.{fmt}",
+        "POST /v1/organisations/{org_id}/actions",
+        "GET /v1/organisations/{org_id}/actions",
+        "POST /v1/actions/{action_id}/phase",
+        "POST /v1/submissions/{submission_id}/questionnaires/{questionnaire_id}",
+    ],
 }
 
 
@@ -168,6 +242,25 @@ KNOWN_FINDINGS = [
         "link-local address, is refused with 422 forbidden-webhook-target (server-side request forgery)",
         exact_check="valid_input_accepted",
     ),
+    *(
+        Finding(
+            "events", operation, "positive_data_acceptance", "admin", {"body": body, "media_type": "application/json"},
+            "deliberate: rules across fields (ends after it starts; registration closes before it; a venue or online; "
+            "a host group for a group's audience; a usable recurrence rule) and references (a venue or group that "
+            "exists, an organisation that is a member) cannot be said in JSON Schema; a schema-valid body that "
+            "breaks one gets 422 with the rule's own problem type",
+            exact_check="valid_input_accepted",
+        )
+        for operation, body in (
+            ("POST /v1/meetings", {"title": "Bestuur", "format": "board_meeting", "online": True,
+                                   "starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T09:00:00Z"}),
+            ("POST /v1/series", {"title": "Bestuur", "format": "board_meeting", "online": True,
+                                 "rule": "FREQ=DAILY;BYSETPOS=2", "starts_at": "2030-01-01T10:00:00",
+                                 "duration_minutes": 60}),
+            ("POST /v1/venues", {"organisation_id": "00000000-0000-4000-8000-000000000000", "name": "Zaal",
+                                 "address": "Markt 1", "postal_code": "1234 AB", "city": "Ede"}),
+        )
+    ),
 ]  # fmt: skip
 
 PROBLEM = "application/problem+json"
@@ -193,11 +286,12 @@ def process_env(service: str, values: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def wait_until_notifications_knows_the_admin(url: str, admin: Headers, timeout_s: float = 60) -> None:
-    """Its roles travel from membership through Kafka into notifications' read model."""
+def wait_until_it_knows_the_admin(service: str, url: str, admin: Headers, timeout_s: float = 60) -> None:
+    """Its roles travel from membership through Kafka into the service's read model."""
     deadline = time.monotonic() + timeout_s
-    while requests.get(f"{url}/v1/inbox", headers=admin, timeout=5).status_code != 200:
-        assert time.monotonic() < deadline, f"notifications did not learn that {ADMIN} is a network admin"
+    path = {"notifications": "/v1/inbox", "events": "/v1/venues", "benchmark": "/v1/cycles"}[service]
+    while requests.get(f"{url}{path}", headers=admin, timeout=5).status_code != 200:
+        assert time.monotonic() < deadline, f"{service} did not learn that {ADMIN} is a network admin"
         time.sleep(0.2)
 
 
@@ -210,7 +304,8 @@ def service_urls(service_settings: Callable[..., dict[str, Any]], admin: Headers
         for process in running:
             wait_ready(process)  # membership is ready once its network admin is in place
         urls = {process.name: process.url for process in running}
-        wait_until_notifications_knows_the_admin(urls["notifications"], admin)
+        for service in ("notifications", "events", "benchmark"):
+            wait_until_it_knows_the_admin(service, urls[service], admin)
         yield urls
     finally:
         stop_services(running)

@@ -1,6 +1,7 @@
-"""`make demo` fills membership with the demo network through its API and announces it through notifications;
-a second run adds nothing."""
+"""`make demo` fills membership with the demo network, the events service with its year of meetings, and
+announces it through notifications, through their APIs; a second run adds nothing."""
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,8 @@ from npd_contracts import Envelope, PersonRegistered, PersonRoleGranted, Role
 from npd_devstack.demo import seed
 from npd_devstack.demo_data import announcement, organisations
 from npd_devstack.issuer import DevIssuer
+from npd_events.config import EventsSettings
+from npd_events.main import create_app as events_app
 from npd_membership.config import MembershipSettings
 from npd_membership.main import create_app
 from npd_notifications.config import NotificationsSettings
@@ -64,3 +67,42 @@ async def test_the_demo_network_is_seeded_through_the_api_and_seeding_again_adds
     assert members >= expected - 2
     assert {"Gemeente Assen", "Gemeente Veenendaal"} <= {o["name"] for o in waiting["items"]}
     assert {r["role"] for r in board.json()["roles"]} == {"board_member", "member"}
+
+
+async def test_the_demo_schedules_a_year_of_meetings_through_the_events_api_and_again_adds_nothing(
+    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any], dev_issuer: DevIssuer
+) -> None:
+    # Membership's relay on: the events service learns the network (organisations, groups, roles) from Kafka.
+    membership = create_app(MembershipSettings(**service_settings("membership", network_admins=("admin",))))
+    events = events_app(EventsSettings(**service_settings("events", relay_enabled=False, sweep_interval_s=3600)))
+    async with run_app(membership), run_app(events):
+        transports = {
+            "transport": httpx.ASGITransport(app=membership),
+            "events_transport": httpx.ASGITransport(app=events),
+        }
+        admin = {"Authorization": f"Bearer {dev_issuer.mint('admin', [])}"}
+        async with httpx.AsyncClient(transport=transports["events_transport"], base_url="http://events") as client:
+            for _ in range(600):  # until the events service has learnt from membership that admin is a network admin
+                listed = await client.get("/v1/series?limit=200", headers=admin)
+                if listed.status_code == 200 and (await client.get("/v1/venues", headers=admin)).status_code == 200:
+                    break
+                await asyncio.sleep(0.1)
+            before = listed.json()["items"]
+        first = await seed("http://membership", dev_issuer, events="http://events", people_per_org=PEOPLE, **transports)
+        again = await seed("http://membership", dev_issuer, events="http://events", people_per_org=PEOPLE, **transports)
+        async with httpx.AsyncClient(transport=transports["events_transport"], base_url="http://events") as client:
+            series = {s["title"]: s for s in (await client.get("/v1/series?limit=200", headers=admin)).json()["items"]}
+            network = series["Netwerkbijeenkomst"]["id"]
+            chairs = (await client.get(f"/v1/series/{network}/guest-chairs", headers=admin)).json()
+            board = (
+                await client.get(f"/v1/meetings?series_id={series['Bestuursvergadering']['id']}", headers=admin)
+            ).json()
+    # Three network-wide series and five working groups' sessions, less any made by an earlier run on this database.
+    demo_titles = {"Bestuursvergadering", "Netwerkbijeenkomst", "Bewonersavond: open overheid"}
+    earlier = {s["title"] for s in before} & (demo_titles | {t for t in series if t.endswith(": werksessie")})
+    assert first["series"] == 3 + 5 - len(earlier) and first["registrations"] > 0
+    assert {again[k] for k in ("series", "venues", "registrations")} == {0}, again
+    assert board["total"] == 12  # a year of board meetings, monthly on the second Tuesday
+    # Every quarterly meeting within the horizon has a guest chair, each a different municipality (round 1).
+    assert len(chairs) >= 4 and len({c["organisation_id"] for c in chairs}) == len(chairs)
+    assert {c["round"] for c in chairs} == {1}

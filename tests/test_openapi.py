@@ -12,8 +12,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from npd_benchmark.config import BenchmarkSettings
+from npd_benchmark.main import ROUTERS as BENCHMARK_ROUTERS
 from npd_benchmark.main import create_app as benchmark_app
 from npd_events.config import EventsSettings
+from npd_events.main import ROUTERS as EVENTS_ROUTERS
 from npd_events.main import create_app as events_app
 from npd_membership.config import MembershipSettings
 from npd_membership.main import ROUTERS as MEMBERSHIP_ROUTERS
@@ -44,8 +46,8 @@ SERVICES: dict[str, tuple[Callable[[], FastAPI], list[APIRouter]]] = {
         lambda: notifications_app(NotificationsSettings(**SETTINGS)),
         [*NOTIFICATIONS_ROUTERS, operations],
     ),
-    "events": (lambda: events_app(EventsSettings(**SETTINGS)), [operations]),
-    "benchmark": (lambda: benchmark_app(BenchmarkSettings(**SETTINGS)), [operations]),
+    "events": (lambda: events_app(EventsSettings(**SETTINGS)), [*EVENTS_ROUTERS, operations]),
+    "benchmark": (lambda: benchmark_app(BenchmarkSettings(**SETTINGS)), [*BENCHMARK_ROUTERS, operations]),
 }
 TEXT_RULE = get_args(Text)[1]  # the validator that marks a field as Text
 REF = "#/components/schemas/"

@@ -1,6 +1,17 @@
 """The event catalogue shared by every NPD service: payload models, topics and the CloudEvents envelope."""
 
 from npd_contracts.base import EventData
+from npd_contracts.benchmark import (
+    BenchmarkCycleClosed,
+    BenchmarkCycleOpened,
+    BenchmarkResultsPublished,
+    OrganisationInvited,
+    PublishedAggregate,
+    SubmissionFinalised,
+    SubmissionReceived,
+    SubmissionReminded,
+    SubmissionReturned,
+)
 from npd_contracts.catalogue import EVENT_TYPES, event_class
 from npd_contracts.contact import PersonContactChanged
 from npd_contracts.envelope import Envelope, MalformedEvent, decode, encode
@@ -43,6 +54,9 @@ from npd_contracts.people import (
 
 __all__ = [
     "EVENT_TYPES",
+    "BenchmarkCycleClosed",
+    "BenchmarkCycleOpened",
+    "BenchmarkResultsPublished",
     "Channel",
     "Envelope",
     "EventData",
@@ -63,6 +77,7 @@ __all__ = [
     "NotificationDelivered",
     "NotificationFailed",
     "OrganisationApplied",
+    "OrganisationInvited",
     "OrganisationKind",
     "OrganisationProfileChanged",
     "OrganisationRejected",
@@ -77,9 +92,14 @@ __all__ = [
     "PersonRoleGranted",
     "PersonRoleRevoked",
     "PolicyDomain",
+    "PublishedAggregate",
     "Role",
     "RoleEndReason",
     "SizeClass",
+    "SubmissionFinalised",
+    "SubmissionReceived",
+    "SubmissionReminded",
+    "SubmissionReturned",
     "WebhookEndpointDisabled",
     "decode",
     "encode",

@@ -1,6 +1,6 @@
 """The event catalogue: every event type the platform publishes, by its CloudEvents type name."""
 
-from npd_contracts import contact, groups, meetings, membership, notifications, people
+from npd_contracts import benchmark, contact, groups, meetings, membership, notifications, people
 from npd_contracts.base import EventData
 
 EVENT_TYPES: dict[str, type[EventData]] = {
@@ -47,6 +47,14 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         meetings.PaperSubmitted,
         meetings.PaperDecided,
         meetings.ProgrammePublished,
+        benchmark.BenchmarkCycleOpened,
+        benchmark.OrganisationInvited,
+        benchmark.SubmissionReminded,
+        benchmark.BenchmarkCycleClosed,
+        benchmark.BenchmarkResultsPublished,
+        benchmark.SubmissionReceived,
+        benchmark.SubmissionReturned,
+        benchmark.SubmissionFinalised,
     )
 }
 

@@ -33,6 +33,7 @@ BENCHMARK_SUBMISSION = Topic("npd.benchmark.submission")
 # notifications reads it (deploy/k8s ACLs), so the general topics never carry an address.
 MEMBERSHIP_CONTACT = Topic("npd.membership.contact", compacted=True)
 NOTIFICATIONS_DELIVERY = Topic("npd.notifications.delivery")
+BENCHMARK_CYCLE = Topic("npd.benchmark.cycle")
 
 ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_ORGANISATION,
@@ -43,6 +44,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     BENCHMARK_SUBMISSION,
     MEMBERSHIP_CONTACT,
     NOTIFICATIONS_DELIVERY,
+    BENCHMARK_CYCLE,
 )
 
 

@@ -161,13 +161,32 @@ def seed(args: argparse.Namespace) -> int:
     print(f"# seeding the demo network into membership at {args.membership}", file=sys.stderr)
     print(f"# and announcing it through notifications at {args.notifications}", file=sys.stderr)
     try:
-        created = asyncio.run(fill(args.membership, issuer, notifications=args.notifications))
+        created = asyncio.run(
+            fill(args.membership, issuer, events=args.events or None, notifications=args.notifications)
+        )
     except SeedFailed as failure:
         print(f"seed failed: {failure}", file=sys.stderr)
+        return 1
+    try:
+        created |= seed_benchmark_demo(args, issuer)
+    except RuntimeError as failure:  # BenchmarkSeedFailed
+        print(f"seed of the benchmark failed: {failure}", file=sys.stderr)
         return 1
     made = ", ".join(f"{n} {what}" for what, n in created.items())
     print(f"# done: created {made} (0 everywhere means it was all there already)", file=sys.stderr)
     return 0
+
+
+def seed_benchmark_demo(args: argparse.Namespace, issuer: DevIssuer) -> dict[str, int]:
+    """The benchmark's three years of cycles, for the members membership's seed made."""
+    from npd_devstack.demo_benchmark import demo_members, seed_benchmark
+
+    print(f"# seeding three benchmark cycles into the benchmark at {args.benchmark}", file=sys.stderr)
+
+    async def run() -> dict[str, int]:
+        return await seed_benchmark(args.benchmark, issuer, await demo_members(args.membership, issuer))
+
+    return asyncio.run(run())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -189,6 +208,10 @@ def _parser() -> argparse.ArgumentParser:
 
     seeding = commands.add_parser("seed", help="fill the running platform with the demo network (idempotent)")
     seeding.add_argument("--membership", default="http://127.0.0.1:8001", help="membership's base URL")
+    seeding.add_argument(
+        "--events", default="http://127.0.0.1:8002", help="the events service's base URL ('' skips it)"
+    )
+    seeding.add_argument("--benchmark", default="http://127.0.0.1:8003", help="the benchmark's base URL")
     seeding.add_argument("--notifications", default="http://127.0.0.1:8004", help="notifications' base URL")
     seeding.set_defaults(func=seed)
 

@@ -2,7 +2,8 @@
 
 83 organisations of every kind, their admins, board members, advisers and members (about 2,400 people, with
 functions and directory visibility), the network's 21 working groups, 26 expert communities, programme
-teams and the board. Everything is found again by name or subject, so a second run adds nothing.
+teams and the board; then its year of meetings (npd_devstack.demo_meetings). Everything is found again by
+name or subject, so a second run adds nothing.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 
 from npd_devstack import demo_data as data
+from npd_devstack.demo_meetings import EventsSeedFailed, MeetingsSeeder
 from npd_devstack.issuer import DevIssuer
 
 ADMIN = "admin"  # a network admin from MEMBERSHIP_NETWORK_ADMINS (npd-dev run sets it)
@@ -59,6 +61,8 @@ class Seeder:
         self._tokens: dict[tuple[str, tuple[str, ...], str | None], Headers] = {}
         self.admin = self.as_(ADMIN, "network_admin")
         self.created = {"organisations": 0, "people": 0, "groups": 0, "group memberships": 0}
+        self.group_ids: dict[str, str] = {}
+        self.group_members: dict[str, list[str]] = {}  # group name -> people who take part
 
     def as_(self, sub: str, *roles: str, org: str | None = None) -> Headers:
         # One token per person, as a real client keeps one: signing costs a millisecond, verifying is cached.
@@ -188,6 +192,7 @@ class Seeder:
                 ids[name] = (await self.call("POST", "/v1/groups", self.admin, json=body))["id"]
                 self.created["groups"] += 1
             progress.step()
+        self.group_ids = ids
         open_groups = [ids[name] for name, _, joining in kinds if joining == "open"]
         joins = [
             (sub, open_groups[(k * 7 + j * 13) % len(open_groups)])
@@ -195,6 +200,9 @@ class Seeder:
             for j in range(k % 3)
         ]
         progress = Progress("group members", len(joins))
+        names = {group_id: name for name, group_id in ids.items()}
+        for sub, group_id in joins:
+            self.group_members.setdefault(names[group_id], []).append(sub)
 
         async def join(sub: str, group_id: str) -> None:
             response = await self.http.post(f"/v1/groups/{group_id}/members", headers=self.as_(sub))
@@ -237,14 +245,16 @@ async def seed(
     membership: str,
     issuer: DevIssuer,
     *,
+    events: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    events_transport: httpx.AsyncBaseTransport | None = None,
     people_per_org: int | None = None,
     wait_s: float = 60.0,
     notifications: str | None = None,
     notifications_transport: httpx.AsyncBaseTransport | None = None,
 ) -> dict[str, int]:
     """What it created, by kind. `people_per_org` makes a smaller network (tests); `transport` talks to an
-    app in the same process instead of over the network."""
+    app in the same process instead of over the network; `events` (its base URL) adds the year of meetings."""
     seeder = Seeder(membership, issuer, transport, people_per_org)
     try:
         await _ready(seeder.http, membership, wait_s)
@@ -261,4 +271,19 @@ async def seed(
         raise SeedFailed(hint) from error
     finally:
         await seeder.close()
-    return seeder.created
+    if events is None:
+        return seeder.created
+    municipalities = [(org_id, headers) for org, org_id, headers in orgs.values() if org.kind == "municipality"]
+    async with httpx.AsyncClient(base_url=events, timeout=30.0, transport=events_transport) as http:
+        meetings = MeetingsSeeder(http, seeder.admin, wait_s)
+        try:
+            made = await meetings.run(
+                municipalities, seeder.group_ids, seeder.group_members, [sub for sub, _ in people], seeder.as_
+            )
+        except EventsSeedFailed as failure:
+            raise SeedFailed(str(failure)) from failure
+        except httpx.TransportError as error:
+            raise SeedFailed(
+                f"cannot reach events at {events} ({error}); start the platform with `make run`"
+            ) from error
+    return seeder.created | made

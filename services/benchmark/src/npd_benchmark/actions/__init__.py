@@ -1,0 +1,1 @@
+"""From figures to improvement: PDCA actions against a KPI, and questionnaires scored into KPI values."""

@@ -1,0 +1,1 @@
+"""The KPI catalogue: what the benchmark asks, versioned per cycle."""

@@ -1,0 +1,80 @@
+"""Reading meetings with what a listing shows beside them: places taken, the waitlist, the guest chair."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from npd_events.meetings.domain import Audience, Meeting
+from npd_events.models import MEETINGS, guest_chairs, meetings, registrations
+from npd_events.registrations.domain import RegistrationStatus
+from npd_events.rotation.domain import ChairStatus
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    meeting: Meeting
+    taken: int
+    waitlisted: int
+    chair: UUID | None
+
+
+_WAITLISTED = (
+    select(func.count())
+    .where(registrations.c.meeting_id == meetings.c.id, registrations.c.status == RegistrationStatus.WAITLISTED)
+    .scalar_subquery()
+)
+_CHAIR = (
+    select(guest_chairs.c.organisation_id)
+    .where(guest_chairs.c.meeting_id == meetings.c.id, guest_chairs.c.status == ChairStatus.ASSIGNED)
+    .limit(1)
+    .scalar_subquery()
+)
+_VIEW = select(
+    *MEETINGS.select().selected_columns,
+    meetings.c.taken,
+    _WAITLISTED.label("waitlisted"),
+    _CHAIR.label("chair"),
+)
+
+
+def _views(rows: object) -> list[MeetingView]:
+    return [MeetingView(MEETINGS.load(r), r.taken, r.waitlisted, r.chair) for r in rows]  # type: ignore[attr-defined]
+
+
+async def meeting_view(session: AsyncSession, meeting_id: UUID) -> MeetingView | None:
+    found = _views(await session.execute(_VIEW.where(meetings.c.id == meeting_id)))
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: datetime | None = None
+    until: datetime | None = None
+    group_id: UUID | None = None
+    series_id: UUID | None = None
+    public_only: bool = False  # for someone without a role in the network
+
+
+def _filtered(stmt: Select[Any], f: Filters) -> Select[Any]:
+    if f.since is not None:
+        stmt = stmt.where(meetings.c.ends_at > f.since)
+    if f.until is not None:
+        stmt = stmt.where(meetings.c.starts_at < f.until)
+    if f.group_id is not None:
+        stmt = stmt.where(meetings.c.host_group_id == f.group_id)
+    if f.series_id is not None:
+        stmt = stmt.where(meetings.c.series_id == f.series_id)
+    if f.public_only:
+        stmt = stmt.where(meetings.c.audience == Audience.PUBLIC)
+    return stmt
+
+
+async def list_meetings(session: AsyncSession, f: Filters, *, limit: int, offset: int) -> tuple[list[MeetingView], int]:
+    """Meetings in order of start."""
+    total: int = (await session.execute(_filtered(select(func.count()).select_from(meetings), f))).scalar_one()
+    page = _filtered(_VIEW, f).order_by(meetings.c.starts_at, meetings.c.id).limit(limit).offset(offset)
+    return _views(await session.execute(page)), total
