@@ -9,7 +9,7 @@ UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
 .PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer bench-events bench-benchmark bench-calendar \
-	bench-kafka-hop bench-directory token migrate dlq demo clean
+	bench-kafka-hop bench-directory bench-fanout token migrate notifications-rebuild dlq demo clean
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and the four services; restarts a service that exits (Ctrl-C stops all)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench   end-to-end latency benchmark of the admission flow (also bench-memory, bench-kafka-hop)"
 	@echo "make bench-cpu         CPU per admission in every process of the flow (goal < 5 ms)"
 	@echo "make bench-throughput  saturation throughput of the admission flow (goal 400/s)"
+	@echo "make bench-fanout      an announcement to 200,000 recipients: deliveries recorded (goal < 5 s) vs COPY; mails/s"
 	@echo "make bench-directory   directory latency at 1,000 organisations and 500,000 people, against its bare SQL"
 	@echo "make bench-events      registration latency at 20,000 meetings a year and 200,000 people, against its bare SQL"
 	@echo "make bench-benchmark   publishing benchmark results, 1,000 organisations x 200 KPIs, against a plain SQL aggregate"
@@ -86,6 +87,9 @@ token: setup
 	fi
 	@$(RUN) npd-dev token --sub '$(SUB)' $(if $(TTL),--ttl '$(TTL)')
 
+notifications-rebuild: setup
+	@$(RUN) npd-dev rebuild-notifications
+
 migrate: setup
 	@$(RUN) npd-dev migrate $(SERVICE)
 
@@ -97,6 +101,9 @@ bench-relay: setup
 
 bench-consumer: setup
 	$(RUN) python bench/consumer_throughput.py
+
+bench-fanout: setup
+	$(RUN) python bench/fanout.py
 
 bench-directory: setup
 	$(RUN) python bench/directory.py

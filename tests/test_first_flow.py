@@ -52,7 +52,7 @@ class Flow:
             return []
         assert response.status_code == 200, response.text
         page = response.json()
-        return [n for n in page["items"] if n["organisation_id"] == org_id and n["kind"] == "welcome"]
+        return [n for n in page["items"] if n["organisation_id"] == org_id and n["kind"] == "member_joined.welcome"]
 
     async def outbox_rows(self, org_id: str) -> list[Any]:
         async with self.membership.state.sessions() as session:
@@ -118,7 +118,7 @@ async def test_admitting_an_organisation_welcomes_its_contact_in_the_inbox(
         org_id = await flow.apply_and_admit()
         found = await wait_for(lambda: flow.welcomes(org_id))
     assert len(found) == 1
-    assert found[0]["title"] == "Welcome to the Netwerk Publieke Dienstverleners"
+    assert found[0]["title"] == "Welkom bij het Netwerk Publieke Dienstverleners"  # the contact's language: nl
 
 
 async def test_an_event_committed_while_the_relay_was_down_is_published_once_it_is_back(

@@ -20,8 +20,8 @@ from npd_events.main import create_app as events_app
 from npd_membership.config import MembershipSettings
 from npd_membership.main import ROUTERS as MEMBERSHIP_ROUTERS
 from npd_membership.main import create_app as membership_app
-from npd_notifications import api as notifications_api
 from npd_notifications.config import NotificationsSettings
+from npd_notifications.main import ROUTERS as NOTIFICATIONS_ROUTERS
 from npd_notifications.main import create_app as notifications_app
 from npd_runtime.http import operations
 from npd_runtime.validation import TEXT_PATTERN, Text
@@ -44,7 +44,7 @@ SERVICES: dict[str, tuple[Callable[[], FastAPI], list[APIRouter]]] = {
     ),
     "notifications": (
         lambda: notifications_app(NotificationsSettings(**SETTINGS)),
-        [notifications_api.router, operations],
+        [*NOTIFICATIONS_ROUTERS, operations],
     ),
     "events": (lambda: events_app(EventsSettings(**SETTINGS)), [*EVENTS_ROUTERS, operations]),
     "benchmark": (lambda: benchmark_app(BenchmarkSettings(**SETTINGS)), [*BENCHMARK_ROUTERS, operations]),

@@ -13,6 +13,7 @@ from npd_contracts.benchmark import (
     SubmissionReturned,
 )
 from npd_contracts.catalogue import EVENT_TYPES, event_class
+from npd_contracts.contact import PersonContactChanged
 from npd_contracts.envelope import Envelope, MalformedEvent, decode, encode
 from npd_contracts.groups import GroupArchived, GroupChanged, GroupCreated, GroupKind, JoinPolicy
 from npd_contracts.membership import (
@@ -27,6 +28,13 @@ from npd_contracts.membership import (
     OrganisationRejected,
     PolicyDomain,
     SizeClass,
+)
+from npd_contracts.notifications import (
+    Channel,
+    FailureReason,
+    NotificationDelivered,
+    NotificationFailed,
+    WebhookEndpointDisabled,
 )
 from npd_contracts.people import (
     GroupLeaveReason,
@@ -49,8 +57,10 @@ __all__ = [
     "BenchmarkCycleClosed",
     "BenchmarkCycleOpened",
     "BenchmarkResultsPublished",
+    "Channel",
     "Envelope",
     "EventData",
+    "FailureReason",
     "GroupArchived",
     "GroupChanged",
     "GroupCreated",
@@ -64,11 +74,14 @@ __all__ = [
     "MemberLeft",
     "MemberReinstated",
     "MemberSuspended",
+    "NotificationDelivered",
+    "NotificationFailed",
     "OrganisationApplied",
     "OrganisationInvited",
     "OrganisationKind",
     "OrganisationProfileChanged",
     "OrganisationRejected",
+    "PersonContactChanged",
     "PersonErased",
     "PersonGroupRoleChanged",
     "PersonJoinedGroup",
@@ -87,6 +100,7 @@ __all__ = [
     "SubmissionReceived",
     "SubmissionReminded",
     "SubmissionReturned",
+    "WebhookEndpointDisabled",
     "decode",
     "encode",
     "event_class",

@@ -1,6 +1,6 @@
 """The event catalogue: every event type the platform publishes, by its CloudEvents type name."""
 
-from npd_contracts import benchmark, groups, meetings, membership, people
+from npd_contracts import benchmark, contact, groups, meetings, membership, notifications, people
 from npd_contracts.base import EventData
 
 EVENT_TYPES: dict[str, type[EventData]] = {
@@ -25,6 +25,10 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         groups.GroupCreated,
         groups.GroupChanged,
         groups.GroupArchived,
+        contact.PersonContactChanged,
+        notifications.NotificationDelivered,
+        notifications.NotificationFailed,
+        notifications.WebhookEndpointDisabled,
         meetings.MeetingScheduled,
         meetings.MeetingRescheduled,
         meetings.MeetingChanged,

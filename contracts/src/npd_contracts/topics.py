@@ -11,6 +11,8 @@ DLQ_SUFFIX = ".dlq"
 class Topic:
     name: str
     partitions: int = DEFAULT_PARTITIONS
+    # Compacted topics keep the latest value per key (a changelog), not every event.
+    compacted: bool = False
 
     @property
     def dead_letter(self) -> str:
@@ -27,6 +29,10 @@ MEMBERSHIP_GROUP = Topic("npd.membership.group")
 EVENTS_MEETING = Topic("npd.events.meeting")
 EVENTS_CALL_FOR_PAPERS = Topic("npd.events.call-for-papers")
 BENCHMARK_SUBMISSION = Topic("npd.benchmark.submission")
+# Restricted: people's e-mail addresses, keyed by person id; only membership writes it and only
+# notifications reads it (deploy/k8s ACLs), so the general topics never carry an address.
+MEMBERSHIP_CONTACT = Topic("npd.membership.contact", compacted=True)
+NOTIFICATIONS_DELIVERY = Topic("npd.notifications.delivery")
 BENCHMARK_CYCLE = Topic("npd.benchmark.cycle")
 
 ALL_TOPICS: tuple[Topic, ...] = (
@@ -36,6 +42,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
     EVENTS_MEETING,
     EVENTS_CALL_FOR_PAPERS,
     BENCHMARK_SUBMISSION,
+    MEMBERSHIP_CONTACT,
+    NOTIFICATIONS_DELIVERY,
     BENCHMARK_CYCLE,
 )
 

@@ -130,6 +130,21 @@ def migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def rebuild_notifications(args: argparse.Namespace) -> int:
+    """Replay notifications' topics into an empty recipients read model (npd_notifications.rebuild), on the
+    local cluster unless NOTIFICATIONS_DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS say otherwise."""
+    import subprocess
+
+    local = PostgresCluster(cache_dir() / "postgres", POSTGRES_PORT)
+    issuer = DevIssuer(cache_dir() / "dev-issuer")
+    env = {
+        "NOTIFICATIONS_DATABASE_URL": local.url("notifications"),
+        "OIDC_ISSUER": issuer.issuer,
+        "OIDC_JWKS_URL": issuer.jwks_url,
+    } | dict(os.environ)
+    return subprocess.run([sys.executable, "-m", "npd_notifications.rebuild"], env=env).returncode
+
+
 def token(args: argparse.Namespace) -> int:
     """A token proves identity only: what its subject may do is membership's to say."""
     issuer = DevIssuer(cache_dir() / "dev-issuer")
@@ -144,8 +159,11 @@ def seed(args: argparse.Namespace) -> int:
 
     issuer = DevIssuer(cache_dir() / "dev-issuer")
     print(f"# seeding the demo network into membership at {args.membership}", file=sys.stderr)
+    print(f"# and announcing it through notifications at {args.notifications}", file=sys.stderr)
     try:
-        created = asyncio.run(fill(args.membership, issuer, events=args.events or None))
+        created = asyncio.run(
+            fill(args.membership, issuer, events=args.events or None, notifications=args.notifications)
+        )
     except SeedFailed as failure:
         print(f"seed failed: {failure}", file=sys.stderr)
         return 1
@@ -194,7 +212,13 @@ def _parser() -> argparse.ArgumentParser:
         "--events", default="http://127.0.0.1:8002", help="the events service's base URL ('' skips it)"
     )
     seeding.add_argument("--benchmark", default="http://127.0.0.1:8003", help="the benchmark's base URL")
+    seeding.add_argument("--notifications", default="http://127.0.0.1:8004", help="notifications' base URL")
     seeding.set_defaults(func=seed)
+
+    rebuilding = commands.add_parser(
+        "rebuild-notifications", help="reset notifications' read model and replay its topics (service stopped)"
+    )
+    rebuilding.set_defaults(func=rebuild_notifications)
 
     running = commands.add_parser("run", help="run the whole platform, restarting services that exit, until Ctrl-C")
     running.set_defaults(func=run)

@@ -57,6 +57,7 @@ class Seeder:
         self, membership: str, issuer: DevIssuer, transport: httpx.AsyncBaseTransport | None, people_per_org: int | None
     ) -> None:
         self.http = httpx.AsyncClient(base_url=membership, timeout=30.0, transport=transport)
+        self.notifications: httpx.AsyncClient | None = None
         self.people_per_org = people_per_org
         self.issuer = issuer
         self._tokens: dict[tuple[str, tuple[str, ...], str | None], Headers] = {}
@@ -80,6 +81,23 @@ class Seeder:
 
     async def close(self) -> None:
         await self.http.aclose()
+        if self.notifications is not None:
+            await self.notifications.aclose()
+
+    async def announce(self) -> None:
+        """The programme team's welcome to the whole network: an inbox item for everyone and a mail in the
+        SMTP sink. Its id is fixed, so announcing again adds nothing. Notifications learns who is in the
+        network from membership's events, so this waits until it knows the admin."""
+        assert self.notifications is not None
+        deadline = time.monotonic() + 60
+        while (await self.notifications.get("/v1/inbox/unread-count", headers=self.admin)).status_code != 200:
+            if time.monotonic() > deadline:
+                raise SeedFailed("notifications does not know the network admin yet (is its consumer running?)")
+            await asyncio.sleep(0.5)
+        announced = await self.notifications.post("/v1/announcements", json=data.announcement(), headers=self.admin)
+        if announced.status_code != 201:
+            raise SeedFailed(f"POST /v1/announcements: {announced.status_code} {announced.text[:300]}")
+        self.created["announcement recipients"] = announced.json()["inbox_items"]
 
     async def organisations(self) -> dict[str, tuple[data.DemoOrganisation, str, Headers]]:
         """Each demo organisation applied (by its contact) and, unless left pending, admitted."""
@@ -234,6 +252,8 @@ async def seed(
     events_transport: httpx.AsyncBaseTransport | None = None,
     people_per_org: int | None = None,
     wait_s: float = 60.0,
+    notifications: str | None = None,
+    notifications_transport: httpx.AsyncBaseTransport | None = None,
 ) -> dict[str, int]:
     """What it created, by kind. `people_per_org` makes a smaller network (tests); `transport` talks to an
     app in the same process instead of over the network; `events` (its base URL) adds the year of meetings."""
@@ -243,6 +263,11 @@ async def seed(
         orgs = await seeder.organisations()
         people = await seeder.people(orgs)
         await seeder.groups(people)
+        if notifications is not None:
+            seeder.notifications = httpx.AsyncClient(
+                base_url=notifications, timeout=60.0, transport=notifications_transport
+            )
+            await seeder.announce()
     except httpx.TransportError as error:
         hint = f"cannot reach membership at {membership} ({error}); start the platform with `make run`"
         raise SeedFailed(hint) from error

@@ -248,3 +248,14 @@ def function_of(org: DemoOrganisation, n: int) -> str:
 def role_of(n: int) -> str:
     """The role of an organisation's n-th invited person: one board member, two advisers, the rest members."""
     return "board_member" if n == 0 else "adviser" if n in (1, 2) else "member"
+
+
+def announcement() -> dict[str, str]:
+    """The programme team's announcement to the whole network; a fixed id keeps `make demo` idempotent."""
+    return {
+        "id": "6b1f3c2e-9d4a-5e7b-8c0f-1a2b3c4d5e6f",
+        "title_nl": "Welkom in het vernieuwde netwerkplatform",
+        "body_nl": "Vanaf vandaag vindt u werkgroepen, bijeenkomsten en de benchmark op één plek.",
+        "title_en": "Welcome to the renewed network platform",
+        "body_en": "From today, working groups, meetings and the benchmark are in one place.",
+    }

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from npd_devstack.cache import cache_dir
+from npd_devstack.smtp_sink import MailSink, SinkServer
 from npd_devstack.stack import Infra
 from npd_devstack.supervisor import Backoff, Child, Supervisor, stop_children
 
@@ -25,6 +27,13 @@ BASE_PORT = 8001
 # Membership makes these subjects network admins at start-up: `admin` for people trying the platform,
 # `bench-admin` for bench/. Roles live in membership, so a token alone makes nobody an admin.
 NETWORK_ADMINS = "admin,bench-admin"
+# The local SMTP sink the notifications service mails to; each mail lands as an .eml file in MAIL_DIR.
+SMTP_SINK_PORT = 1025
+NOTIFICATIONS_PUBLIC_URL = f"http://127.0.0.1:{BASE_PORT + SERVICES.index('notifications')}"
+
+
+def mail_dir() -> Path:
+    return cache_dir() / "mail"
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,11 @@ def service_env(infra: Infra, base: dict[str, str]) -> dict[str, str]:
         "OIDC_AUDIENCE": infra.issuer.audience,
         "OIDC_JWKS_URL": infra.issuer.jwks_url,
         "MEMBERSHIP_NETWORK_ADMINS": NETWORK_ADMINS,
+        "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+        "NOTIFICATIONS_SMTP_PORT": str(SMTP_SINK_PORT),
+        "NOTIFICATIONS_PUBLIC_URL": NOTIFICATIONS_PUBLIC_URL,
+        # A development key only: production takes it from a Secret (deploy/k8s).
+        "NOTIFICATIONS_UNSUBSCRIBE_SECRET": "dev-only-unsubscribe-key",
     }
     offered |= {f"{name.upper()}_DATABASE_URL": url for name, url in infra.database_urls.items()}
     return offered | base
@@ -112,6 +126,7 @@ class Platform:
         self.log_level = log_level
         self.running: list[RunningService] = []
         self.supervisor = Supervisor([], backoff)
+        self.mail: SinkServer | None = None
 
     def __enter__(self) -> "Platform":
         if self.start_infra:
@@ -127,6 +142,8 @@ class Platform:
         from npd_contracts.topics import topic_specs
 
         asyncio.run(self.infra.ensure_topics(topic_specs()))
+        if "notifications" in self.names:
+            self._start_mail_sink()
         env = service_env(self.infra, dict(os.environ) | {"LOG_LEVEL": os.environ.get("LOG_LEVEL", self.log_level)})
         for name in self.names:
             migrate(name, env)
@@ -139,6 +156,14 @@ class Platform:
         # mistake to fix now, not a crash to retry.
         for service in self.running:
             wait_ready(service)
+
+    def _start_mail_sink(self) -> None:
+        """What notifications mails goes to a local SMTP sink; one already listening (another `make run`)
+        is used as it is."""
+        try:
+            self.mail = SinkServer(MailSink(mail_dir()), port=SMTP_SINK_PORT).start()
+        except (OSError, RuntimeError) as exc:
+            print(f"# SMTP sink not started on port {SMTP_SINK_PORT} ({exc}); mail goes to what listens there")
 
     def supervise(self) -> None:
         """Block until `request_stop()` (or Ctrl-C), restarting each service that exits, with backoff."""
@@ -156,6 +181,8 @@ class Platform:
     ) -> None:
         self.supervisor.stop()
         self.running = []
+        if self.mail is not None:
+            self.mail.stop()
         self.infra.stop()
 
 
@@ -169,6 +196,8 @@ def describe(platform: Platform) -> str:
         "",
         f"  Kafka {platform.infra.bootstrap_servers}   PostgreSQL {platform.infra.postgres.url('membership')}",
         "  Tokens: make token SUB=admin (a network admin), make token SUB=you (anyone else)",
+        f"  Mail: SMTP sink on 127.0.0.1:{SMTP_SINK_PORT}; each mail notifications sends is an .eml file in "
+        f"{mail_dir()}",
         "",
         f"A service that exits is restarted after {backoff.first_s:g} s, doubling to {backoff.max_s:g} s.",
         "Ctrl-C stops everything.",

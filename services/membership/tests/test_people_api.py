@@ -20,14 +20,19 @@ from sqlalchemy import select, text, update
 Headers = dict[str, str]
 PersonFactory = Callable[..., Awaitable[Headers]]
 PERSON_TOPIC = "npd.membership.person"
+CONTACT_TOPIC = "npd.membership.contact"
 JOINED = 2  # events of a colleague invited as a plain member: registered, granted member
 
 
-async def events_of(app: Any, key: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """(topic, type without prefix and version, data) of every event keyed by `key`, oldest first."""
+async def events_of(app: Any, key: str, *, contact: bool = False) -> list[tuple[str, str, dict[str, Any]]]:
+    """(topic, type without prefix and version, data) of every event keyed by `key`, oldest first; those on
+    the restricted contact topic only when `contact` is set."""
+    on_topic = outbox.c.topic == CONTACT_TOPIC if contact else outbox.c.topic != CONTACT_TOPIC
     async with app.state.sessions() as session:
         rows = await session.execute(
-            select(outbox.c.topic, outbox.c.type, outbox.c.data).where(outbox.c.key == key).order_by(outbox.c.position)
+            select(outbox.c.topic, outbox.c.type, outbox.c.data)
+            .where(outbox.c.key == key, on_topic)
+            .order_by(outbox.c.position)
         )
     return [(topic, t.removeprefix("nl.npd.membership.").removesuffix(".v1"), json.loads(d)) for topic, t, d in rows]
 
@@ -397,3 +402,29 @@ async def test_someone_who_left_comes_back_with_a_new_invitation_and_a_contact_w
     me = (await client.get("/v1/me", headers=token(contact))).json()
     assert (me["status"], me["organisation_id"]) == ("active", third)
     assert {r["role"] for r in me["roles"]} == {"org_admin", "member"}
+
+
+async def test_addresses_travel_only_on_the_contact_topic_and_are_withdrawn_on_leaving_and_erasure(
+    app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers], admin: Headers
+) -> None:
+    app, client = app_and_client
+    org_id = await member_organisation(client, token, admin)
+    contact = await contact_of(client, admin, org_id)
+    org_admin = token(contact, "org_admin", org_id=org_id)
+    colleague = await invite_and_accept(client, token, org_admin, org_id)
+    assert (await client.post(f"/v1/people/{colleague}/leave", headers=token(colleague))).status_code == 200
+    assert (await client.post(f"/v1/people/{contact}/erasure", headers=admin)).status_code == 200
+
+    def addresses(events: list[tuple[str, str, dict[str, Any]]]) -> list[tuple[str, str, str | None]]:
+        return [(topic, kind, data["email"]) for topic, kind, data in events]
+
+    assert addresses(await events_of(app, contact, contact=True)) == [
+        (CONTACT_TOPIC, "person-contact-changed", "anna@example.nl"),
+        (CONTACT_TOPIC, "person-contact-changed", None),
+    ]
+    assert addresses(await events_of(app, colleague, contact=True)) == [
+        (CONTACT_TOPIC, "person-contact-changed", "colleague@example.nl"),
+        (CONTACT_TOPIC, "person-contact-changed", None),
+    ]
+    everything_else = await events_of(app, contact) + await events_of(app, colleague)
+    assert "@example.nl" not in json.dumps([data for _, _, data in everything_else])

@@ -8,10 +8,10 @@ from uuid import uuid4
 import httpx
 import pytest_asyncio
 from npd_contracts import Envelope, PersonRoleGranted, Role
-from npd_notifications import service
 from npd_notifications.config import NotificationsSettings
-from npd_notifications.domain import Kind, Notification
+from npd_notifications.domain import Notification
 from npd_notifications.main import create_app
+from npd_notifications.models import NOTIFICATIONS, notifications
 from npd_runtime.access import on_person_role_granted
 
 Headers = dict[str, str]
@@ -28,10 +28,11 @@ async def app_and_client(
 
 async def deliver(app: Any, person: str, title: str = "Hello") -> Notification:
     note = Notification(
-        id=uuid4(), recipient_person_id=person, kind=Kind.WELCOME, title=title, body="...", organisation_id=None
+        id=uuid4(), recipient_person_id=person, kind="announcement", title=title, body="...", organisation_id=None
     )
+    fields = [f for f in NOTIFICATIONS.fields if f not in ("created_at", "read_at", "archived_at")]
     async with app.state.sessions() as session, session.begin():
-        await service.deliver_to_inbox(session, [note])
+        await session.execute(notifications.insert(), [NOTIFICATIONS.values(note, *fields)])
     return note
 
 
@@ -103,7 +104,31 @@ async def test_the_asyncapi_document_names_the_events_it_consumes_with_their_sch
     _, client = app_and_client
     document = (await client.get("/asyncapi.json")).json()
     message = document["components"]["messages"]["notifications:npd.membership.organisation:SubscribeMessage"]
-    assert message["payload"] == {"oneOf": [{"$ref": "#/components/schemas/MemberJoined"}]}
+    consumed = {ref["$ref"].rsplit("/", 1)[1] for ref in message["payload"]["oneOf"]}
+    assert {"MemberJoined", "OrganisationApplied", "MemberLeft"} <= consumed
+    contact = document["components"]["messages"]["notifications:npd.membership.contact:SubscribeMessage"]
+    assert contact["payload"] == {"$ref": "#/components/schemas/PersonContactChanged"} or contact["payload"] == {
+        "oneOf": [{"$ref": "#/components/schemas/PersonContactChanged"}]
+    }
     joined = document["components"]["schemas"]["MemberJoined"]
     assert "contact_person_id" in joined["required"]
     assert (await client.get("/asyncapi")).status_code == 200
+
+
+async def test_the_unread_count_falls_as_notifications_are_read_all_at_once_or_archived(
+    app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[..., Headers]
+) -> None:
+    app, client = app_and_client
+    person = f"p-{uuid4().hex[:6]}"
+    notes = [await deliver(app, person, f"n{i}") for i in range(3)]
+    await deliver(app, "someone-else")
+    await in_network(app, person)
+    me = token(person)
+    assert (await client.get("/v1/inbox/unread-count", headers=me)).json() == {"unread": 3}
+    archived = await client.post(f"/v1/inbox/{notes[0].id}/archive", headers=me)
+    assert archived.json()["archived_at"] is not None and archived.json()["read_at"] is not None
+    assert (await client.get("/v1/inbox/unread-count", headers=me)).json() == {"unread": 2}
+    assert [n["title"] for n in (await client.get("/v1/inbox?archived=true", headers=me)).json()["items"]] == ["n0"]
+    assert (await client.post("/v1/inbox/read-all", headers=me)).json() == {"marked": 2}
+    assert (await client.get("/v1/inbox/unread-count", headers=me)).json() == {"unread": 0}
+    assert (await client.post(f"/v1/inbox/{notes[1].id}/archive", headers=token("thief"))).status_code == 404

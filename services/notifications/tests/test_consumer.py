@@ -44,7 +44,9 @@ async def publish(producer: AIOKafkaProducer, envelope: Envelope) -> None:
 async def welcomes_for(app: Any, organisation_id: UUID) -> int:
     async with app.state.sessions() as session:
         count = await session.scalar(
-            select(func.count()).select_from(notifications).where(notifications.c.organisation_id == organisation_id)
+            select(func.count())
+            .select_from(notifications)
+            .where(notifications.c.organisation_id == organisation_id, notifications.c.kind == "member_joined.welcome")
         )
     return int(count or 0)
 
@@ -70,7 +72,8 @@ async def test_on_the_real_broker_a_copy_changes_nothing_and_a_poison_record_is_
         recipients = (
             await session.execute(
                 select(notifications.c.recipient_person_id).where(
-                    notifications.c.organisation_id == event.data.organisation_id
+                    notifications.c.organisation_id == event.data.organisation_id,
+                    notifications.c.kind == "member_joined.welcome",
                 )
             )
         ).scalars()

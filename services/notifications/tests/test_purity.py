@@ -2,14 +2,39 @@
 
 import npd_notifications.domain
 from npd_devstack.purity import foreign_imports
-from npd_notifications import api, handlers, service
-from npd_notifications.api import PROBLEMS
+from npd_notifications import (
+    announcements_api,
+    api,
+    handlers,
+    preferences,
+    preferences_api,
+    service,
+    signing,
+    webhook_calls,
+    webhooks,
+    webhooks_api,
+)
+from npd_notifications.main import PROBLEMS
 from npd_runtime.problems import unmapped_errors
 
 
 def test_the_domain_imports_only_the_standard_library() -> None:
     assert foreign_imports(npd_notifications.domain, allowed={"npd_notifications"}) == []
+    assert foreign_imports(signing, allowed={"npd_notifications"}) == []
 
 
 def test_every_error_the_service_can_raise_has_an_http_meaning() -> None:
-    assert unmapped_errors([npd_notifications.domain, service, api, handlers], PROBLEMS) == []
+    modules = [
+        npd_notifications.domain,
+        service,
+        api,
+        handlers,
+        preferences,
+        preferences_api,
+        signing,
+        webhooks,
+        webhooks_api,
+        webhook_calls,
+        announcements_api,
+    ]
+    assert unmapped_errors(modules, PROBLEMS) == []

@@ -1,40 +1,69 @@
-"""Reactions to other services' events: contract events in, domain inputs out, one service call.
+"""Reactions to other services' events: the recipients read model first, then every rule for the event,
+then the webhook subscriptions that want it; all in the consumer's transaction for the batch.
 
-Deduplication, batching and the transaction are the runtime's (npd_runtime.consumer): a handler gets the
-new events of its type in order and writes their effects through the session.
+Deduplication, batching and the transaction are the runtime's (npd_runtime.consumer); exactly one message
+per event and rule, and one delivery per recipient and channel, come from the unique keys in fanout.
 """
 
-import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from npd_contracts import Envelope, MemberJoined, PersonErased
+from npd_contracts import EVENT_TYPES, Envelope, EventData, PersonContactChanged
+from npd_runtime import Handler
+from npd_runtime.access import ACCESS_HANDLERS
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from npd_notifications import domain, service
+from npd_notifications import fanout
+from npd_notifications.domain import is_news
+from npd_notifications.recipients import READ_MODEL
+from npd_notifications.rules import RULES, Rule, rules_by_event
 
-# Notification ids derive from the event id, so even a handler run twice could not create two.
-_NOTIFICATION_NAMESPACE = uuid.UUID("5b8f0a3e-7c1d-4f7e-9a43-0e6d2b1c9f10")
-
-
-def _new_member(event: MemberJoined) -> domain.NewMember:
-    return domain.NewMember(
-        organisation_id=event.organisation_id,
-        name=event.name,
-        contact_person_id=event.contact_person_id,
-        joined_at=event.joined_at,
-    )
+# What a webhook may subscribe to: every event this service reads, except the restricted contact changes.
+MEMBERSHIP_EVENTS = [cls for name, cls in EVENT_TYPES.items() if name.startswith("nl.npd.membership.")]
 
 
-async def on_member_joined(session: AsyncSession, events: Sequence[Envelope[MemberJoined]]) -> None:
-    now = datetime.now(UTC)
-    welcomes = [
-        domain.welcome(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"welcome:{e.id}"), member)
-        for e in events
-        if domain.welcome_is_due(member := _new_member(e.data), now)
-    ]
-    await service.deliver_to_inbox(session, welcomes)
+def webhook_events(rules: Sequence[Rule[Any]] = RULES) -> list[type[EventData]]:
+    types = {*MEMBERSHIP_EVENTS, *(rule.event for rule in rules)} - {PersonContactChanged}
+    return sorted(types, key=lambda cls: cls.TYPE)
 
 
-async def on_person_erased(session: AsyncSession, events: Sequence[Envelope[PersonErased]]) -> None:
-    await service.erase_people(session, [e.data.person_id for e in events])
+def _notifying(rules: Sequence[Rule[Any]], webhooks: bool) -> Handler:
+    async def handle(session: AsyncSession, events: Sequence[Envelope[Any]]) -> None:
+        now = datetime.now(UTC)
+        # One look per run of events at what enabled subscriptions want, not one statement per event.
+        wanted = await fanout.subscribed_types(session) if webhooks else frozenset()
+        for event in events:
+            for rule in rules:
+                if rule.when(event.data) and is_news(rule.at(event.data), now):
+                    await fanout.notify(session, rule, event)
+            if event.type in wanted and is_news(event.time, now):  # a replay calls no endpoint with old news
+                await fanout.for_webhooks(session, event)
+
+    return handle
+
+
+def _in_order(*steps: Handler) -> Handler:
+    async def handle(session: AsyncSession, events: Sequence[Envelope[Any]]) -> None:
+        for step in steps:
+            await step(session, events)
+
+    return handle
+
+
+def event_handlers(rules: Sequence[Rule[Any]] = RULES) -> Mapping[type[EventData], Handler]:
+    """Every event this service consumes and what it does with it (the runtime adds its access read model's
+    handlers in front of these)."""
+    by_event = rules_by_event(tuple(rules))
+    hookable = set(webhook_events(rules))
+    consumed: set[type[EventData]] = {*READ_MODEL, *by_event, *hookable, *ACCESS_HANDLERS, PersonContactChanged}
+    handlers: dict[type[EventData], Handler] = {}
+    for event in consumed:
+        steps: list[Handler] = []
+        if event in READ_MODEL:
+            steps.append(READ_MODEL[event])
+        if event in by_event or event in hookable:
+            steps.append(_notifying(by_event.get(event, ()), webhooks=event in hookable))
+        if steps:
+            handlers[event] = _in_order(*steps)
+    return handlers

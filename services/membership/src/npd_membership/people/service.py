@@ -67,6 +67,11 @@ def _revoked(grant: RoleGrant, reason: RoleEndReason, at: datetime) -> contracts
     )
 
 
+def _contact(person_id: str, email: str | None, at: datetime) -> contracts.PersonContactChanged:
+    """The person's address on the restricted contact topic (decision 56); None once they are unreachable."""
+    return contracts.PersonContactChanged(person_id=person_id, email=email, changed_at=at)
+
+
 def contract_events(change: domain.Change) -> list[contracts.EventData]:
     """The events that announce a change to a person: the only place where this domain meets the contracts."""
     match change:
@@ -78,7 +83,8 @@ def contract_events(change: domain.Change) -> list[contracts.EventData]:
                 language=p.language,
                 registered_at=p.registered_at,
             )
-            return [registered, *(_granted(g) for g in grants)]
+            contact = [_contact(p.id, p.email, p.registered_at)] if p.email else []
+            return [registered, *(_granted(g) for g in grants), *contact]
         case domain.ProfileChanged(person=p):
             return [contracts.PersonProfileChanged(person_id=p.id, name=p.name, language=p.language, changed_at=_now())]
         case domain.RoleGranted(grant=grant):
@@ -87,10 +93,11 @@ def contract_events(change: domain.Change) -> list[contracts.EventData]:
             return [_revoked(grant, reason, at)]
         case domain.Left(person=p):
             assert p.left_at is not None
-            return [contracts.PersonLeft(person_id=p.id, organisation_id=p.organisation_id, left_at=p.left_at)]
+            left = contracts.PersonLeft(person_id=p.id, organisation_id=p.organisation_id, left_at=p.left_at)
+            return [left, _contact(p.id, None, p.left_at)]
         case domain.Erased(person=p):
             assert p.erased_at is not None
-            return [contracts.PersonErased(person_id=p.id, erased_at=p.erased_at)]
+            return [contracts.PersonErased(person_id=p.id, erased_at=p.erased_at), _contact(p.id, None, p.erased_at)]
 
 
 async def get_person(session: AsyncSession, person_id: str, *, for_update: bool = False) -> Person:
@@ -187,7 +194,8 @@ async def end_organisation(session: AsyncSession, org_id: UUID, at: datetime) ->
         .values(status=PersonStatus.LEFT, left_at=at)
         .returning(people.c.id)
     )
-    events += [contracts.PersonLeft(person_id=p, organisation_id=org_id, left_at=at) for (p,) in departed]
+    for (p,) in departed:
+        events += [contracts.PersonLeft(person_id=p, organisation_id=org_id, left_at=at), _contact(p, None, at)]
     # Sorted by person (stably: each person's roles, then groups, then leaving), which is the order that matters.
     await publish(session, *sorted(events, key=lambda e: e.subject))
 

@@ -1,0 +1,215 @@
+"""The recipients read model: who people are (name, language, organisation, address), which organisations
+and groups exist, from membership's events only. Roles and group memberships are the runtime's access
+tables, built from the same person events. Each change is taken only if newer than what is held, so
+redeliveries, replays and late events leave the newest state (last writer wins on the event's own time).
+
+Erasure (PersonErased) deletes everything about the person here: their row and address, their
+preferences, their inbox, their pending deliveries, and the messages about them.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from npd_contracts import (
+    Envelope,
+    EventData,
+    GroupArchived,
+    GroupChanged,
+    GroupCreated,
+    MemberJoined,
+    MemberLeft,
+    OrganisationApplied,
+    OrganisationProfileChanged,
+    PersonContactChanged,
+    PersonErased,
+    PersonLeft,
+    PersonProfileChanged,
+    PersonRegistered,
+)
+from npd_runtime import Handler
+from sqlalchemy import delete, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from npd_notifications.models import (
+    deliveries,
+    messages,
+    notifications,
+    preference_settings,
+    preferences,
+    recipients,
+)
+
+_REGISTER = text(
+    "INSERT INTO recipients (person_id, organisation_id, name, language, active, changed_at) "
+    "VALUES (:person_id, CAST(:organisation_id AS uuid), :name, :language, true, :at) "
+    "ON CONFLICT (person_id) DO UPDATE SET organisation_id = excluded.organisation_id, name = excluded.name, "
+    "language = excluded.language, active = true, changed_at = excluded.changed_at "
+    "WHERE recipients.changed_at IS NULL OR recipients.changed_at < excluded.changed_at"
+)
+_PROFILE = text(
+    "UPDATE recipients SET name = :name, language = :language, changed_at = :at "
+    "WHERE person_id = :person_id AND (changed_at IS NULL OR changed_at < :at)"
+)
+_LEFT = text(
+    "INSERT INTO recipients (person_id, active, changed_at) VALUES (:person_id, false, :at) "
+    "ON CONFLICT (person_id) DO UPDATE SET active = false, changed_at = excluded.changed_at "
+    "WHERE recipients.changed_at IS NULL OR recipients.changed_at <= excluded.changed_at"
+)
+# An address may arrive before the registration (another topic): the row is made, inactive until then.
+_CONTACT = text(
+    "INSERT INTO recipients (person_id, email, active, contact_changed_at) VALUES (:person_id, :email, false, :at) "
+    "ON CONFLICT (person_id) DO UPDATE SET email = excluded.email, contact_changed_at = excluded.contact_changed_at "
+    "WHERE recipients.contact_changed_at IS NULL OR recipients.contact_changed_at < excluded.contact_changed_at"
+)
+_ORGANISATION = text(
+    "INSERT INTO recipient_organisations (organisation_id, name, member, changed_at) "
+    "VALUES (:organisation_id, :name, coalesce(CAST(:member AS boolean), false), :at) "
+    "ON CONFLICT (organisation_id) DO UPDATE SET name = excluded.name, "
+    "member = coalesce(CAST(:member AS boolean), recipient_organisations.member), changed_at = excluded.changed_at "
+    "WHERE recipient_organisations.changed_at <= excluded.changed_at"
+)
+_ORGANISATION_LEFT = text(
+    "UPDATE recipient_organisations SET member = false, changed_at = :at "
+    "WHERE organisation_id = :organisation_id AND changed_at <= :at"
+)
+_GROUP = text(
+    "INSERT INTO recipient_groups (group_id, name, kind, archived, changed_at) "
+    "VALUES (:group_id, :name, :kind, false, :at) "
+    "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, changed_at = excluded.changed_at "
+    "WHERE recipient_groups.changed_at < excluded.changed_at"
+)
+_GROUP_CHANGED = text(
+    "UPDATE recipient_groups SET name = :name, changed_at = :at WHERE group_id = :group_id AND changed_at < :at"
+)
+_GROUP_ARCHIVED = text(
+    "UPDATE recipient_groups SET archived = true, changed_at = :at WHERE group_id = :group_id AND changed_at <= :at"
+)
+
+
+async def _each(session: AsyncSession, statement: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(statement, rows)
+
+
+async def on_person_registered(session: AsyncSession, events: Sequence[Envelope[PersonRegistered]]) -> None:
+    rows = [
+        {
+            "person_id": e.data.person_id,
+            "organisation_id": e.data.organisation_id,
+            "name": e.data.name,
+            "language": e.data.language,
+            "at": e.data.registered_at,
+        }
+        for e in events
+    ]
+    await _each(session, _REGISTER, rows)
+
+
+async def on_person_profile_changed(session: AsyncSession, events: Sequence[Envelope[PersonProfileChanged]]) -> None:
+    rows = [
+        {"person_id": e.data.person_id, "name": e.data.name, "language": e.data.language, "at": e.data.changed_at}
+        for e in events
+    ]
+    await _each(session, _PROFILE, rows)
+
+
+async def on_person_left(session: AsyncSession, events: Sequence[Envelope[PersonLeft]]) -> None:
+    await _each(session, _LEFT, [{"person_id": e.data.person_id, "at": e.data.left_at} for e in events])
+
+
+# A removal never makes a row: after an erasure, nothing of the person may come back.
+_CONTACT_REMOVED = text(
+    "UPDATE recipients SET email = NULL, contact_changed_at = :at WHERE person_id = :person_id "
+    "AND (contact_changed_at IS NULL OR contact_changed_at < :at)"
+)
+
+
+async def on_person_contact_changed(session: AsyncSession, events: Sequence[Envelope[PersonContactChanged]]) -> None:
+    for e in events:  # in order: an address and its removal may share a batch
+        row = {"person_id": e.data.person_id, "email": e.data.email, "at": e.data.changed_at}
+        await session.execute(_CONTACT if e.data.email else _CONTACT_REMOVED, row)
+
+
+async def erase(session: AsyncSession, person_ids: Sequence[str]) -> None:
+    """Everything this service holds about these people goes (GDPR art. 17)."""
+    if not person_ids:
+        return
+    ids = list(person_ids)
+    about = select(messages.c.id).where(messages.c.about_person_id.in_(ids)).scalar_subquery()
+    await session.execute(delete(deliveries).where(deliveries.c.message_id.in_(about)))
+    await session.execute(delete(notifications).where(notifications.c.message_id.in_(about)))
+    await session.execute(delete(messages).where(messages.c.about_person_id.in_(ids)))
+    await session.execute(delete(deliveries).where(deliveries.c.channel == "email", deliveries.c.recipient.in_(ids)))
+    await session.execute(delete(notifications).where(notifications.c.recipient_person_id.in_(ids)))
+    await session.execute(delete(preferences).where(preferences.c.person_id.in_(ids)))
+    await session.execute(delete(preference_settings).where(preference_settings.c.person_id.in_(ids)))
+    await session.execute(delete(recipients).where(recipients.c.person_id.in_(ids)))
+
+
+async def on_person_erased(session: AsyncSession, events: Sequence[Envelope[PersonErased]]) -> None:
+    await erase(session, [e.data.person_id for e in events])
+
+
+async def on_organisation_applied(session: AsyncSession, events: Sequence[Envelope[OrganisationApplied]]) -> None:
+    rows = [
+        {"organisation_id": e.data.organisation_id, "name": e.data.name, "member": False, "at": e.data.applied_at}
+        for e in events
+    ]
+    await _each(session, _ORGANISATION, rows)
+
+
+async def on_member_joined(session: AsyncSession, events: Sequence[Envelope[MemberJoined]]) -> None:
+    rows = [
+        {"organisation_id": e.data.organisation_id, "name": e.data.name, "member": True, "at": e.data.joined_at}
+        for e in events
+    ]
+    await _each(session, _ORGANISATION, rows)
+
+
+async def on_organisation_profile_changed(
+    session: AsyncSession, events: Sequence[Envelope[OrganisationProfileChanged]]
+) -> None:
+    rows = [
+        {"organisation_id": e.data.organisation_id, "name": e.data.name, "member": None, "at": e.data.changed_at}
+        for e in events
+    ]
+    await _each(session, _ORGANISATION, rows)
+
+
+async def on_member_left(session: AsyncSession, events: Sequence[Envelope[MemberLeft]]) -> None:
+    rows = [{"organisation_id": e.data.organisation_id, "at": e.data.left_at} for e in events]
+    await _each(session, _ORGANISATION_LEFT, rows)
+
+
+async def on_group_created(session: AsyncSession, events: Sequence[Envelope[GroupCreated]]) -> None:
+    rows = [
+        {"group_id": e.data.group_id, "name": e.data.name, "kind": e.data.kind.value, "at": e.data.created_at}
+        for e in events
+    ]
+    await _each(session, _GROUP, rows)
+
+
+async def on_group_changed(session: AsyncSession, events: Sequence[Envelope[GroupChanged]]) -> None:
+    rows = [{"group_id": e.data.group_id, "name": e.data.name, "at": e.data.changed_at} for e in events]
+    await _each(session, _GROUP_CHANGED, rows)
+
+
+async def on_group_archived(session: AsyncSession, events: Sequence[Envelope[GroupArchived]]) -> None:
+    await _each(session, _GROUP_ARCHIVED, [{"group_id": e.data.group_id, "at": e.data.archived_at} for e in events])
+
+
+# Read-model handlers by event; a rule's fan-out for the same event runs after these (handlers.py).
+READ_MODEL: Mapping[type[EventData], Handler] = {
+    PersonRegistered: on_person_registered,
+    PersonProfileChanged: on_person_profile_changed,
+    PersonLeft: on_person_left,
+    PersonErased: on_person_erased,
+    PersonContactChanged: on_person_contact_changed,
+    OrganisationApplied: on_organisation_applied,
+    MemberJoined: on_member_joined,
+    OrganisationProfileChanged: on_organisation_profile_changed,
+    MemberLeft: on_member_left,
+    GroupCreated: on_group_created,
+    GroupChanged: on_group_changed,
+    GroupArchived: on_group_archived,
+}
