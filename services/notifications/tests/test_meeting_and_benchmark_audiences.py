@@ -29,6 +29,9 @@ from npd_contracts.meetings import (
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationEndReason,
+    ReportPublished,
+    ReportVisibility,
+    Waitlisted,
     WaitlistPromoted,
 )
 from npd_notifications.signing import unsubscribe_token
@@ -74,8 +77,10 @@ async def told(kit: Any, rule: str) -> set[str]:
     return {r["recipient_person_id"] for r in rows}
 
 
-async def test_a_network_meeting_that_moves_tells_those_with_a_place_and_not_those_who_gave_it_up(kit: Any) -> None:
-    (kept, _), (gave_up, _), (promoted, _), (bystander, _) = [await kit.person() for _ in range(4)]
+async def test_a_network_meeting_that_moves_tells_those_with_a_place_or_waiting_and_not_those_who_gave_it_up(
+    kit: Any,
+) -> None:
+    (kept, _), (gave_up, _), (promoted, _), (bystander, _), (waiting, _) = [await kit.person() for _ in range(5)]
     m = meeting(MeetingAudience.NETWORK)
     await kit.handle(
         m,
@@ -89,11 +94,22 @@ async def test_a_network_meeting_that_moves_tells_those_with_a_place_and_not_tho
             cancelled_at=NOW,
         ),
         WaitlistPromoted(meeting_id=m.meeting_id, person_id=promoted, promoted_at=NOW),
+        Waitlisted(meeting_id=m.meeting_id, person_id=waiting, position=1, waitlisted_at=NOW),
         moved(m),
+        ReportPublished(
+            meeting_id=m.meeting_id,
+            report_id=uuid4(),
+            title="Verslag",
+            visibility=ReportVisibility.NETWORK,
+            published_at=NOW,
+        ),
     )
     reached = await told(kit, "meeting_rescheduled.audience")
-    assert {kept, promoted} <= reached
+    assert {kept, promoted, waiting} <= reached
     assert not {gave_up, bystander} & reached
+    reported = await told(kit, "report_published.audience")  # a report is for those who had a place
+    assert {kept, promoted} <= reported
+    assert not {gave_up, bystander, waiting} & reported
 
 
 async def test_a_group_meeting_that_is_cancelled_tells_the_group_registered_or_not_and_nobody_outside(

@@ -28,6 +28,7 @@ def upgrade() -> None:
         "meeting_registrations",
         sa.Column("meeting_id", sa.Uuid(), nullable=False),
         sa.Column("person_id", sa.String(255), nullable=False),
+        sa.Column("waitlisted", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("meeting_id", "person_id"),
     )
     op.create_index("ix_meeting_registrations_person", "meeting_registrations", ["person_id"])

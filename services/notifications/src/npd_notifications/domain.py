@@ -75,8 +75,8 @@ class Audience:
     (when no roles are given), the members of `groups` and of groups of `group_kinds` (only those with a
     `group_roles` role when given), or everyone; less those `excluded`. From the small read models of
     other services' events: those the `meeting` is for when it is a group's or the board's, those with a
-    place at `registered_for`, the submitter of `paper_of`, and (with `roles`) the role holders of the
-    organisations invited to the benchmark cycle `invited_to`."""
+    place at `registered_for` (and those on its waitlist if `waitlist`), the submitter of `paper_of`,
+    and (with `roles`) the role holders of the organisations invited to the benchmark cycle `invited_to`."""
 
     people: tuple[str, ...] = ()
     organisation: UUID | None = None
@@ -88,6 +88,7 @@ class Audience:
     excluded: tuple[str, ...] = ()
     meeting: UUID | None = None
     registered_for: UUID | None = None
+    waitlist: bool = False
     paper_of: UUID | None = None
     invited_to: UUID | None = None
 

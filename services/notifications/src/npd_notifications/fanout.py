@@ -71,7 +71,10 @@ def _audience_sql(audience: Audience) -> tuple[str, dict[str, Any]]:
         )
         params["meeting"] = audience.meeting
     if audience.registered_for is not None:
-        parts.append("SELECT person_id FROM meeting_registrations WHERE meeting_id = CAST(:registered_for AS uuid)")
+        waiting = "" if audience.waitlist else " AND NOT waitlisted"
+        parts.append(
+            f"SELECT person_id FROM meeting_registrations WHERE meeting_id = CAST(:registered_for AS uuid){waiting}"
+        )
         params["registered_for"] = audience.registered_for
     if audience.paper_of is not None:
         parts.append("SELECT submitter_id AS person_id FROM paper_submitters WHERE paper_id = CAST(:paper_of AS uuid)")

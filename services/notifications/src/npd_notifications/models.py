@@ -85,6 +85,7 @@ meeting_registrations = Table(
     metadata,
     Column("meeting_id", Uuid, nullable=False),
     Column("person_id", String(255), nullable=False),
+    Column("waitlisted", Boolean, nullable=False),  # on the waitlist, not holding a place
     PrimaryKeyConstraint("meeting_id", "person_id"),
     Index("ix_meeting_registrations_person", "person_id"),
 )

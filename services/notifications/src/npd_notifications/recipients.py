@@ -4,9 +4,9 @@ tables, built from the same person events. Each change is taken only if newer th
 redeliveries, replays and late events leave the newest state (last writer wins on the event's own time).
 
 Other services' events feed four small tables the meeting and benchmark rules need: each meeting's title
-and audience (MeetingScheduled, MeetingChanged), who holds a place (RegistrationConfirmed, WaitlistPromoted;
-RegistrationCancelled ends it), who submitted a paper (PaperSubmitted), and which organisations a benchmark
-cycle invited (OrganisationInvited).
+and audience (MeetingScheduled, MeetingChanged), who holds a place (RegistrationConfirmed, WaitlistPromoted)
+or waits for one (Waitlisted) until RegistrationCancelled ends it, who submitted a paper (PaperSubmitted),
+and which organisations a benchmark cycle invited (OrganisationInvited).
 
 Erasure (PersonErased) deletes everything about the person here: their row and address, their
 preferences, their inbox, their pending deliveries, the messages about them, their registrations and
@@ -39,6 +39,7 @@ from npd_contracts.meetings import (
     PaperSubmitted,
     RegistrationCancelled,
     RegistrationConfirmed,
+    Waitlisted,
     WaitlistPromoted,
 )
 from npd_runtime import Handler
@@ -232,7 +233,12 @@ _MEETING_CHANGED = text(
 )
 # The topic is keyed by meeting, so a person's registration events for one meeting arrive in order.
 _PLACE = text(
-    "INSERT INTO meeting_registrations (meeting_id, person_id) VALUES (:meeting_id, :person_id) ON CONFLICT DO NOTHING"
+    "INSERT INTO meeting_registrations (meeting_id, person_id, waitlisted) VALUES (:meeting_id, :person_id, false) "
+    "ON CONFLICT (meeting_id, person_id) DO UPDATE SET waitlisted = false"
+)
+_WAITING = text(
+    "INSERT INTO meeting_registrations (meeting_id, person_id, waitlisted) VALUES (:meeting_id, :person_id, true) "
+    "ON CONFLICT DO NOTHING"
 )
 _PLACE_ENDED = text("DELETE FROM meeting_registrations WHERE meeting_id = :meeting_id AND person_id = :person_id")
 _PAPER = text(
@@ -278,6 +284,10 @@ async def on_place(
     await _each(session, _PLACE, [{"meeting_id": e.data.meeting_id, "person_id": e.data.person_id} for e in events])
 
 
+async def on_waitlisted(session: AsyncSession, events: Sequence[Envelope[Waitlisted]]) -> None:
+    await _each(session, _WAITING, [{"meeting_id": e.data.meeting_id, "person_id": e.data.person_id} for e in events])
+
+
 async def on_registration_cancelled(session: AsyncSession, events: Sequence[Envelope[RegistrationCancelled]]) -> None:
     for e in events:  # in order: a place and its end may share a batch
         await session.execute(_PLACE_ENDED, {"meeting_id": e.data.meeting_id, "person_id": e.data.person_id})
@@ -311,6 +321,7 @@ READ_MODEL: Mapping[type[EventData], Handler] = {
     MeetingChanged: on_meeting_changed,
     RegistrationConfirmed: on_place,
     WaitlistPromoted: on_place,
+    Waitlisted: on_waitlisted,
     RegistrationCancelled: on_registration_cancelled,
     PaperSubmitted: on_paper_submitted,
     OrganisationInvited: on_organisation_invited,
