@@ -4,12 +4,13 @@ package (an independent verifier) accepts."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from npd_contracts import (
+    BenchmarkResultsPublished,
     EventData,
     GroupCreated,
     GroupKind,
@@ -17,14 +18,35 @@ from npd_contracts import (
     JoinPolicy,
     MemberJoined,
     OrganisationApplied,
+    OrganisationInvited,
     OrganisationKind,
     PersonContactChanged,
     PersonJoinedGroup,
     PersonRegistered,
     PersonRoleGranted,
     Role,
+    SubmissionReminded,
+)
+from npd_contracts.meetings import Audience as MeetingAudience
+from npd_contracts.meetings import (
+    CallForPapersOpened,
+    GuestChairAssigned,
+    MeetingCancelled,
+    MeetingFormat,
+    MeetingRescheduled,
+    MeetingScheduled,
+    PaperDecided,
+    PaperDecision,
+    PaperSubmitted,
+    RegistrationConfirmed,
+    ReportPublished,
+    ReportVisibility,
+    WaitlistOffered,
+    WaitlistPromoted,
 )
 from npd_devstack.smtp_sink import MailSink
+from npd_notifications.domain import Cadence, Category, Channel
+from npd_notifications.preferences import choose
 from npd_notifications.rules import RULES
 from standardwebhooks.webhooks import Webhook
 
@@ -117,6 +139,218 @@ async def group_created(kit: Any) -> Scenario:
     return Scenario(event, admin, address or "", False, f"Nieuwe groep: {event.name}")
 
 
+# -- meetings ---------------------------------------------------------------------------------------------
+
+
+def meeting(
+    audience: MeetingAudience = MeetingAudience.NETWORK,
+    group: UUID | None = None,
+    fmt: MeetingFormat = MeetingFormat.KNOWLEDGE_SESSION,
+) -> MeetingScheduled:
+    starts = NOW + timedelta(days=30)
+    return MeetingScheduled(
+        meeting_id=uuid4(),
+        series_id=None,
+        title=f"Sessie {uuid4().hex[:6]}",
+        format=fmt,
+        audience=audience,
+        host_group_id=group,
+        venue_id=None,
+        venue_organisation_id=None,
+        online=True,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        time_zone="Europe/Amsterdam",
+        capacity=20,
+        registration_deadline=None,
+        scheduled_at=NOW,
+    )
+
+
+async def wants_network_news_at_once(kit: Any, person: str) -> None:
+    """The network category is a weekly e-mail digest by default; these people chose to hear at once."""
+    async with kit.app.state.sessions() as session, session.begin():
+        await choose(session, person, Category.NETWORK, Channel.EMAIL, Cadence.IMMEDIATE)
+
+
+async def meeting_scheduled_members(kit: Any) -> Scenario:
+    group = _group()
+    member, address = await kit.person()
+    await kit.handle(
+        group, PersonJoinedGroup(person_id=member, group_id=group.group_id, role=GroupRole.MEMBER, joined_at=NOW)
+    )
+    event = meeting(MeetingAudience.GROUP, group.group_id, MeetingFormat.WORKING_GROUP_SESSION)
+    return Scenario(event, member, address or "", False, f"Nieuwe bijeenkomst: {event.title}")
+
+
+async def meeting_scheduled_network(kit: Any) -> Scenario:
+    pid, address = await kit.person(language="en")
+    await wants_network_news_at_once(kit, pid)
+    event = meeting(MeetingAudience.PUBLIC)
+    return Scenario(event, pid, address or "", True, f"Network meeting: {event.title}")
+
+
+async def meeting_rescheduled(kit: Any) -> Scenario:
+    pid, address = await kit.person()
+    scheduled = meeting()  # a network meeting: only those registered hear that it moved
+    await kit.handle(scheduled, RegistrationConfirmed(meeting_id=scheduled.meeting_id, person_id=pid, confirmed_at=NOW))
+    event = MeetingRescheduled(
+        meeting_id=scheduled.meeting_id,
+        starts_at=scheduled.starts_at + timedelta(days=7),
+        ends_at=scheduled.ends_at + timedelta(days=7),
+        time_zone="Europe/Amsterdam",
+        previous_starts_at=scheduled.starts_at,
+        rescheduled_at=NOW,
+    )
+    return Scenario(event, pid, address or "", False, f"Verplaatst: {scheduled.title}")
+
+
+async def meeting_cancelled(kit: Any) -> Scenario:
+    board = _group(GroupKind.BOARD)
+    member, address = await kit.person(language="en")
+    await kit.handle(
+        board, PersonJoinedGroup(person_id=member, group_id=board.group_id, role=GroupRole.MEMBER, joined_at=NOW)
+    )
+    scheduled = meeting(MeetingAudience.BOARD, None, MeetingFormat.BOARD_MEETING)
+    await kit.handle(scheduled)  # the board hears of it though nobody registered
+    event = MeetingCancelled(meeting_id=scheduled.meeting_id, reason="Te weinig agendapunten", cancelled_at=NOW)
+    return Scenario(event, member, address or "", True, f"Cancelled: {scheduled.title}")
+
+
+async def waitlist_offered(kit: Any) -> Scenario:
+    pid, address = await kit.person()
+    scheduled = meeting()
+    await kit.handle(scheduled)
+    event = WaitlistOffered(
+        meeting_id=scheduled.meeting_id, person_id=pid, expires_at=NOW + timedelta(days=1), offered_at=NOW
+    )
+    return Scenario(event, pid, address or "", False, f"Er is een plaats vrij: {scheduled.title}")
+
+
+async def waitlist_promoted(kit: Any) -> Scenario:
+    pid, address = await kit.person(language="en")
+    scheduled = meeting()
+    await kit.handle(scheduled)
+    event = WaitlistPromoted(meeting_id=scheduled.meeting_id, person_id=pid, promoted_at=NOW)
+    return Scenario(event, pid, address or "", True, f"You have a place: {scheduled.title}")
+
+
+async def guest_chair_assigned(kit: Any) -> Scenario:
+    org = _joined("c")
+    await kit.handle(org)
+    admin, address = await kit.person(org=org.organisation_id, roles=(Role.ORG_ADMIN,))
+    scheduled = meeting(fmt=MeetingFormat.NETWORK_MEETING)
+    await kit.handle(scheduled)
+    event = GuestChairAssigned(
+        meeting_id=scheduled.meeting_id,
+        series_id=uuid4(),
+        organisation_id=org.organisation_id,
+        rotation_round=1,
+        assigned_at=NOW,
+    )
+    return Scenario(event, admin, address or "", False, f"{org.name} is gastvoorzitter: {scheduled.title}")
+
+
+async def report_published(kit: Any) -> Scenario:
+    pid, address = await kit.person()
+    scheduled = meeting()
+    await kit.handle(scheduled, WaitlistPromoted(meeting_id=scheduled.meeting_id, person_id=pid, promoted_at=NOW))
+    title = f"Verslag {uuid4().hex[:6]}"
+    event = ReportPublished(
+        meeting_id=scheduled.meeting_id,
+        report_id=uuid4(),
+        title=title,
+        visibility=ReportVisibility.NETWORK,
+        published_at=NOW,
+    )
+    return Scenario(event, pid, address or "", False, f"Verslag: {title}")
+
+
+async def call_for_papers_opened(kit: Any) -> Scenario:
+    pid, address = await kit.person()
+    await wants_network_news_at_once(kit, pid)
+    conference = meeting(fmt=MeetingFormat.CONFERENCE)
+    await kit.handle(conference)
+    title = f"Congres {uuid4().hex[:6]}"
+    event = CallForPapersOpened(
+        call_id=uuid4(),
+        meeting_id=conference.meeting_id,
+        title=title,
+        topics=["AI", "Dienstverlening"],
+        closes_at=NOW + timedelta(days=20),
+        opened_at=NOW,
+    )
+    return Scenario(event, pid, address or "", False, f"Call for papers: {title}")
+
+
+async def _paper(kit: Any, decision: PaperDecision, language: str) -> tuple[PaperDecided, str, str, str]:
+    pid, address = await kit.person(language=language)
+    call, title = uuid4(), f"Voorstel {uuid4().hex[:6]}"
+    submitted = PaperSubmitted(
+        call_id=call, paper_id=uuid4(), title=title, submitter_id=pid, speaker_ids=[pid], submitted_at=NOW
+    )
+    await kit.handle(submitted)
+    event = PaperDecided(call_id=call, paper_id=submitted.paper_id, decision=decision, decided_at=NOW)
+    return event, pid, address or "", title
+
+
+async def paper_accepted(kit: Any) -> Scenario:
+    event, pid, address, title = await _paper(kit, PaperDecision.ACCEPTED, "nl")
+    return Scenario(event, pid, address, False, f"Voorstel geaccepteerd: {title}")
+
+
+async def paper_rejected(kit: Any) -> Scenario:
+    event, pid, address, title = await _paper(kit, PaperDecision.REJECTED, "en")
+    return Scenario(event, pid, address, True, f"Proposal not selected: {title}")
+
+
+# -- the benchmark -----------------------------------------------------------------------------------------
+
+
+async def _org_admin(kit: Any, language: str = "nl") -> tuple[MemberJoined, str, str]:
+    org = _joined("c")
+    await kit.handle(org)
+    admin, address = await kit.person(org=org.organisation_id, roles=(Role.ORG_ADMIN,), language=language)
+    return org, admin, address or ""
+
+
+def _invited(org: UUID, cycle: UUID | None = None) -> OrganisationInvited:
+    return OrganisationInvited(
+        cycle_id=cycle or uuid4(),
+        organisation_id=org,
+        submission_id=uuid4(),
+        deadline=NOW + timedelta(days=60),
+        invited_at=NOW,
+    )
+
+
+async def organisation_invited(kit: Any) -> Scenario:
+    org, admin, address = await _org_admin(kit)
+    return Scenario(_invited(org.organisation_id), admin, address, False, f"Benchmark: {org.name} is uitgenodigd")
+
+
+async def submission_reminded(kit: Any) -> Scenario:
+    org, admin, address = await _org_admin(kit, "en")
+    event = SubmissionReminded(
+        cycle_id=uuid4(),
+        organisation_id=org.organisation_id,
+        submission_id=uuid4(),
+        deadline=NOW + timedelta(days=3),
+        reminded_at=NOW,
+    )
+    return Scenario(event, admin, address, True, f"Benchmark reminder: {org.name}")
+
+
+async def results_published(kit: Any) -> Scenario:
+    org, admin, address = await _org_admin(kit)
+    cycle = uuid4()
+    await kit.handle(_invited(org.organisation_id, cycle))
+    event = BenchmarkResultsPublished(
+        cycle_id=cycle, version=2, released=40, suppressed=3, network=[], published_at=NOW
+    )
+    return Scenario(event, admin, address, False, "Benchmarkresultaten gepubliceerd (versie 2)")
+
+
 SCENARIOS: dict[str, Callable[[Any], Awaitable[Scenario]]] = {
     "member_joined.welcome": member_joined_welcome,
     "member_joined.board": member_joined_board,
@@ -125,6 +359,20 @@ SCENARIOS: dict[str, Callable[[Any], Awaitable[Scenario]]] = {
     "person_role_granted.org_admin": org_admin_granted,
     "person_joined_group.chairs": joined_group,
     "group_created.org_admins": group_created,
+    "meeting_scheduled.members": meeting_scheduled_members,
+    "meeting_scheduled.network": meeting_scheduled_network,
+    "meeting_rescheduled.audience": meeting_rescheduled,
+    "meeting_cancelled.audience": meeting_cancelled,
+    "waitlist_offered.person": waitlist_offered,
+    "waitlist_promoted.person": waitlist_promoted,
+    "guest_chair_assigned.org_admins": guest_chair_assigned,
+    "report_published.audience": report_published,
+    "call_for_papers_opened.everyone": call_for_papers_opened,
+    "paper_decided.accepted": paper_accepted,
+    "paper_decided.rejected": paper_rejected,
+    "organisation_invited.org_admins": organisation_invited,
+    "submission_reminded.org_admins": submission_reminded,
+    "benchmark_results_published.participants": results_published,
 }
 
 

@@ -15,6 +15,7 @@ class Category(StrEnum):
     ANNOUNCEMENTS = "announcements"
     MEETINGS = "meetings"
     BENCHMARK = "benchmark"
+    NETWORK = "network"  # news for everyone: network-wide meetings, calls for papers
 
 
 # What someone must hear of, whatever they chose: their own access to the network changed.
@@ -40,6 +41,14 @@ class Cadence(StrEnum):
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 DIGESTS = (Cadence.DAILY, Cadence.WEEKLY)
 
+# What a person hears by e-mail until they choose: at once, except news sent to the whole network (every
+# network meeting and call for papers to 200,000 people), which is collected in a weekly digest.
+EMAIL_DEFAULTS = {Category.NETWORK: Cadence.WEEKLY}
+
+
+def default_cadence(category: Category, channel: Channel) -> Cadence:
+    return EMAIL_DEFAULTS.get(category, Cadence.IMMEDIATE) if channel is Channel.EMAIL else Cadence.IMMEDIATE
+
 
 class CriticalCategory(ValueError):
     def __init__(self, category: Category) -> None:
@@ -64,7 +73,10 @@ class Audience:
     """Who a notification is for, described without looking anyone up: the union of the people named,
     the holders of `roles` (within `organisation` if given, else anywhere), everyone of `organisation`
     (when no roles are given), the members of `groups` and of groups of `group_kinds` (only those with a
-    `group_roles` role when given), or everyone; less those `excluded`."""
+    `group_roles` role when given), or everyone; less those `excluded`. From the small read models of
+    other services' events: those the `meeting` is for when it is a group's or the board's, those with a
+    place at `registered_for` (and those on its waitlist if `waitlist`), the submitter of `paper_of`,
+    and (with `roles`) the role holders of the organisations invited to the benchmark cycle `invited_to`."""
 
     people: tuple[str, ...] = ()
     organisation: UUID | None = None
@@ -74,6 +86,11 @@ class Audience:
     group_roles: tuple[str, ...] = ()
     everyone: bool = False
     excluded: tuple[str, ...] = ()
+    meeting: UUID | None = None
+    registered_for: UUID | None = None
+    waitlist: bool = False
+    paper_of: UUID | None = None
+    invited_to: UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,13 @@ redelivery or a replay add nothing, and the message row itself is the first guar
 import json
 from collections.abc import Mapping
 from typing import Any
-from uuid import UUID
 
 from npd_contracts import Envelope, EventData
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from npd_notifications.domain import Audience, Message, message_id, render
+from npd_notifications.domain import Audience, Channel, Message, default_cadence, message_id, render
 from npd_notifications.models import MESSAGES, messages
 from npd_notifications.rules import Rule
 
@@ -32,6 +31,12 @@ def _audience_sql(audience: Audience) -> tuple[str, dict[str, Any]]:
         where = "held AND role = ANY(CAST(:roles AS varchar[]))"
         if audience.organisation is not None:
             where += " AND organisation_id = CAST(:organisation AS uuid)"
+        if audience.invited_to is not None:
+            where += (
+                " AND organisation_id IN (SELECT organisation_id FROM benchmark_invitations "
+                "WHERE cycle_id = CAST(:invited_to AS uuid))"
+            )
+            params["invited_to"] = audience.invited_to
         parts.append(f"SELECT person_id FROM access_roles WHERE {where}")
         params["roles"] = list(audience.roles)
     elif audience.organisation is not None:
@@ -57,6 +62,23 @@ def _audience_sql(audience: Audience) -> tuple[str, dict[str, Any]]:
         parts.append(f"SELECT m.person_id FROM access_group_members m WHERE {' AND '.join(conditions)}")
     if audience.everyone:
         parts.append("SELECT person_id FROM recipients WHERE active")
+    if audience.meeting is not None:  # a group's meeting: its members; the board's: the board's members
+        parts.append(
+            "SELECT m.person_id FROM access_group_members m JOIN recipient_meetings mt "
+            "ON mt.meeting_id = CAST(:meeting AS uuid) WHERE m.held AND ("
+            "(mt.audience = 'group' AND m.group_id = mt.host_group_id) OR (mt.audience = 'board' AND m.group_id IN "
+            "(SELECT group_id FROM recipient_groups WHERE NOT archived AND kind = 'board')))"
+        )
+        params["meeting"] = audience.meeting
+    if audience.registered_for is not None:
+        waiting = "" if audience.waitlist else " AND NOT waitlisted"
+        parts.append(
+            f"SELECT person_id FROM meeting_registrations WHERE meeting_id = CAST(:registered_for AS uuid){waiting}"
+        )
+        params["registered_for"] = audience.registered_for
+    if audience.paper_of is not None:
+        parts.append("SELECT submitter_id AS person_id FROM paper_submitters WHERE paper_id = CAST(:paper_of AS uuid)")
+        params["paper_of"] = audience.paper_of
     if not parts:
         parts.append("SELECT CAST(NULL AS varchar) AS person_id WHERE false")
     sql = " UNION ".join(parts)
@@ -89,7 +111,7 @@ mail AS (
            CASE WHEN c.cadence IN ('daily', 'weekly') THEN 'held' ELSE 'pending' END, c.cadence
     FROM audience a
     LEFT JOIN preferences p ON p.person_id = a.person_id AND p.category = :category AND p.channel = 'email'
-    CROSS JOIN LATERAL (SELECT coalesce(p.cadence, 'immediate') AS cadence) c
+    CROSS JOIN LATERAL (SELECT coalesce(p.cadence, :email_default) AS cadence) c
     WHERE a.person_id IS NOT NULL AND c.cadence <> 'off'
     ON CONFLICT ON CONSTRAINT uq_deliveries_message_recipient_channel DO NOTHING
     RETURNING 1
@@ -112,6 +134,7 @@ async def fan_out(session: AsyncSession, message: Message, audience: Audience) -
                 **params,
                 "rule": message.rule,
                 "category": message.category.value,
+                "email_default": default_cadence(message.category, Channel.EMAIL).value,
                 "message_id": message.id,
                 "organisation_id": message.organisation_id,
                 "title_nl": message.title_nl,
@@ -125,29 +148,33 @@ async def fan_out(session: AsyncSession, message: Message, audience: Audience) -
 
 
 _NAMES = text(
-    "SELECT 'person', (SELECT name FROM recipients WHERE person_id = :person), "
-    "(SELECT name FROM recipient_organisations WHERE organisation_id = CAST(:organisation AS uuid)), "
-    "(SELECT name FROM recipient_groups WHERE group_id = CAST(:group AS uuid))"
+    "SELECT (SELECT name FROM recipients WHERE person_id = :person) AS person, "
+    "(SELECT name FROM recipient_organisations WHERE organisation_id = CAST(:organisation AS uuid)) AS organisation, "
+    '(SELECT name FROM recipient_groups WHERE group_id = CAST(:group AS uuid)) AS "group", '
+    "(SELECT title FROM recipient_meetings WHERE meeting_id = CAST(:meeting AS uuid)) AS meeting, "
+    "(SELECT title FROM paper_submitters WHERE paper_id = CAST(:paper AS uuid)) AS paper"
 )
 
 
-async def _names(
-    session: AsyncSession, person: str | None, organisation: UUID | None, group: UUID | None
-) -> dict[str, str]:
-    if person is None and organisation is None and group is None:
+async def _names(session: AsyncSession, ids: dict[str, Any]) -> dict[str, str]:
+    if all(value is None for value in ids.values()):
         return {}
-    _, person_name, organisation_name, group_name = (
-        await session.execute(_NAMES, {"person": person, "organisation": organisation, "group": group})
-    ).one()
-    found = {"person": person_name, "organisation": organisation_name, "group": group_name}
+    found = (await session.execute(_NAMES, ids)).mappings().one()
     return {key: value for key, value in found.items() if value}
 
 
 async def notify(session: AsyncSession, rule: Rule[Any], event: Envelope[Any]) -> tuple[int, int]:
     """One rule applied to one event: its message in both languages, fanned out to its audience."""
     data = event.data
-    person, organisation, group = rule.person(data), rule.organisation(data), rule.group(data)
-    params = {**await _names(session, person, organisation, group), **rule.params(data)}
+    person, organisation = rule.person(data), rule.organisation(data)
+    ids = {
+        "person": person,
+        "organisation": organisation,
+        "group": rule.group(data),
+        "meeting": rule.meeting(data),
+        "paper": rule.paper(data),
+    }
+    params = {**await _names(session, ids), **rule.params(data)}
     title_nl, body_nl, title_en, body_en = render(rule.template, params)
     message = Message(
         id=message_id(event.id, rule.name),

@@ -68,6 +68,45 @@ recipient_groups = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
+# From other services' events, only what audiences need: a meeting's audience and title, who holds a place,
+# who submitted a paper, which organisations a benchmark cycle invited.
+recipient_meetings = Table(
+    "recipient_meetings",
+    metadata,
+    Column("meeting_id", Uuid, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("audience", String(20), nullable=False),
+    Column("host_group_id", Uuid),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+meeting_registrations = Table(
+    "meeting_registrations",
+    metadata,
+    Column("meeting_id", Uuid, nullable=False),
+    Column("person_id", String(255), nullable=False),
+    Column("waitlisted", Boolean, nullable=False),  # on the waitlist, not holding a place
+    PrimaryKeyConstraint("meeting_id", "person_id"),
+    Index("ix_meeting_registrations_person", "person_id"),
+)
+
+paper_submitters = Table(
+    "paper_submitters",
+    metadata,
+    Column("paper_id", Uuid, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("submitter_id", String(255), nullable=False),
+    Index("ix_paper_submitters_person", "submitter_id"),
+)
+
+benchmark_invitations = Table(
+    "benchmark_invitations",
+    metadata,
+    Column("cycle_id", Uuid, nullable=False),
+    Column("organisation_id", Uuid, nullable=False),
+    PrimaryKeyConstraint("cycle_id", "organisation_id"),
+)
+
 # -- what was said, to whom, and how it went -----------------------------------------------------------------
 
 messages = Table(

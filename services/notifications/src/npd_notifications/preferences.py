@@ -15,6 +15,7 @@ from npd_notifications.domain import (
     Category,
     Channel,
     check_preference,
+    default_cadence,
 )
 from npd_notifications.models import preference_settings, preferences
 from npd_notifications.signing import read_unsubscribe_token
@@ -28,7 +29,7 @@ class UnknownTimeZone(ValueError):
 
 
 async def preferences_of(session: AsyncSession, person_id: str) -> tuple[str, Choices]:
-    chosen: Choices = {c: {ch: Cadence.IMMEDIATE for ch in Channel} for c in Category}
+    chosen: Choices = {c: {ch: default_cadence(c, ch) for ch in Channel} for c in Category}
     rows = await session.execute(
         select(preferences.c.category, preferences.c.channel, preferences.c.cadence).where(
             preferences.c.person_id == person_id
@@ -68,6 +69,11 @@ _DIGESTS_OFF = text(
     "UPDATE preferences SET cadence = 'off' WHERE person_id = :person_id AND channel = 'email' "
     "AND category = ANY(CAST(:categories AS varchar[])) AND cadence = ANY(CAST(:digests AS varchar[]))"
 )
+# A category whose e-mail is a digest by default goes off too when the person never chose for it.
+_DEFAULT_DIGESTS_OFF = text(
+    "INSERT INTO preferences (person_id, category, channel, cadence) "
+    "SELECT :person_id, c, 'email', 'off' FROM unnest(CAST(:categories AS varchar[])) c ON CONFLICT DO NOTHING"
+)
 
 
 async def unsubscribe(session: AsyncSession, key: bytes, token: str, now: datetime) -> tuple[str, str]:
@@ -79,6 +85,8 @@ async def unsubscribe(session: AsyncSession, key: bytes, token: str, now: dateti
         await session.execute(
             _DIGESTS_OFF, {"person_id": person_id, "categories": optional, "digests": [d.value for d in DIGESTS]}
         )
+        by_default = [c.value for c in Category if default_cadence(c, Channel.EMAIL) in DIGESTS]
+        await session.execute(_DEFAULT_DIGESTS_OFF, {"person_id": person_id, "categories": by_default})
     elif category in Category._value2member_map_:
         await choose(session, person_id, Category(category), Channel.EMAIL, Cadence.OFF)
     return person_id, category

@@ -3,8 +3,14 @@ and groups exist, from membership's events only. Roles and group memberships are
 tables, built from the same person events. Each change is taken only if newer than what is held, so
 redeliveries, replays and late events leave the newest state (last writer wins on the event's own time).
 
+Other services' events feed four small tables the meeting and benchmark rules need: each meeting's title
+and audience (MeetingScheduled, MeetingChanged), who holds a place (RegistrationConfirmed, WaitlistPromoted)
+or waits for one (Waitlisted) until RegistrationCancelled ends it, who submitted a paper (PaperSubmitted),
+and which organisations a benchmark cycle invited (OrganisationInvited).
+
 Erasure (PersonErased) deletes everything about the person here: their row and address, their
-preferences, their inbox, their pending deliveries, and the messages about them.
+preferences, their inbox, their pending deliveries, the messages about them, their registrations and
+the papers they submitted.
 """
 
 from collections.abc import Mapping, Sequence
@@ -19,6 +25,7 @@ from npd_contracts import (
     MemberJoined,
     MemberLeft,
     OrganisationApplied,
+    OrganisationInvited,
     OrganisationProfileChanged,
     PersonContactChanged,
     PersonErased,
@@ -26,14 +33,25 @@ from npd_contracts import (
     PersonProfileChanged,
     PersonRegistered,
 )
+from npd_contracts.meetings import (
+    MeetingChanged,
+    MeetingScheduled,
+    PaperSubmitted,
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    Waitlisted,
+    WaitlistPromoted,
+)
 from npd_runtime import Handler
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_notifications.models import (
     deliveries,
+    meeting_registrations,
     messages,
     notifications,
+    paper_submitters,
     preference_settings,
     preferences,
     recipients,
@@ -144,6 +162,8 @@ async def erase(session: AsyncSession, person_ids: Sequence[str]) -> None:
     await session.execute(delete(preferences).where(preferences.c.person_id.in_(ids)))
     await session.execute(delete(preference_settings).where(preference_settings.c.person_id.in_(ids)))
     await session.execute(delete(recipients).where(recipients.c.person_id.in_(ids)))
+    await session.execute(delete(meeting_registrations).where(meeting_registrations.c.person_id.in_(ids)))
+    await session.execute(delete(paper_submitters).where(paper_submitters.c.submitter_id.in_(ids)))
 
 
 async def on_person_erased(session: AsyncSession, events: Sequence[Envelope[PersonErased]]) -> None:
@@ -198,6 +218,91 @@ async def on_group_archived(session: AsyncSession, events: Sequence[Envelope[Gro
     await _each(session, _GROUP_ARCHIVED, [{"group_id": e.data.group_id, "at": e.data.archived_at} for e in events])
 
 
+# -- meetings and the benchmark ------------------------------------------------------------------------------
+
+_MEETING = text(
+    "INSERT INTO recipient_meetings (meeting_id, title, audience, host_group_id, changed_at) "
+    "VALUES (:meeting_id, :title, :audience, :host_group_id, :at) "
+    "ON CONFLICT (meeting_id) DO UPDATE SET title = excluded.title, audience = excluded.audience, "
+    "host_group_id = excluded.host_group_id, changed_at = excluded.changed_at "
+    "WHERE recipient_meetings.changed_at <= excluded.changed_at"
+)
+_MEETING_CHANGED = text(
+    "UPDATE recipient_meetings SET title = :title, audience = :audience, changed_at = :at "
+    "WHERE meeting_id = :meeting_id AND changed_at <= :at"
+)
+# The topic is keyed by meeting, so a person's registration events for one meeting arrive in order.
+_PLACE = text(
+    "INSERT INTO meeting_registrations (meeting_id, person_id, waitlisted) VALUES (:meeting_id, :person_id, false) "
+    "ON CONFLICT (meeting_id, person_id) DO UPDATE SET waitlisted = false"
+)
+_WAITING = text(
+    "INSERT INTO meeting_registrations (meeting_id, person_id, waitlisted) VALUES (:meeting_id, :person_id, true) "
+    "ON CONFLICT DO NOTHING"
+)
+_PLACE_ENDED = text("DELETE FROM meeting_registrations WHERE meeting_id = :meeting_id AND person_id = :person_id")
+_PAPER = text(
+    "INSERT INTO paper_submitters (paper_id, title, submitter_id) VALUES (:paper_id, :title, :submitter_id) "
+    "ON CONFLICT (paper_id) DO NOTHING"
+)
+_INVITED = text(
+    "INSERT INTO benchmark_invitations (cycle_id, organisation_id) VALUES (:cycle_id, :organisation_id) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+async def on_meeting_scheduled(session: AsyncSession, events: Sequence[Envelope[MeetingScheduled]]) -> None:
+    rows = [
+        {
+            "meeting_id": e.data.meeting_id,
+            "title": e.data.title,
+            "audience": e.data.audience.value,
+            "host_group_id": e.data.host_group_id,
+            "at": e.data.scheduled_at,
+        }
+        for e in events
+    ]
+    await _each(session, _MEETING, rows)
+
+
+async def on_meeting_changed(session: AsyncSession, events: Sequence[Envelope[MeetingChanged]]) -> None:
+    rows = [
+        {
+            "meeting_id": e.data.meeting_id,
+            "title": e.data.title,
+            "audience": e.data.audience.value,
+            "at": e.data.changed_at,
+        }
+        for e in events
+    ]
+    await _each(session, _MEETING_CHANGED, rows)
+
+
+async def on_place(
+    session: AsyncSession, events: Sequence[Envelope[RegistrationConfirmed] | Envelope[WaitlistPromoted]]
+) -> None:
+    await _each(session, _PLACE, [{"meeting_id": e.data.meeting_id, "person_id": e.data.person_id} for e in events])
+
+
+async def on_waitlisted(session: AsyncSession, events: Sequence[Envelope[Waitlisted]]) -> None:
+    await _each(session, _WAITING, [{"meeting_id": e.data.meeting_id, "person_id": e.data.person_id} for e in events])
+
+
+async def on_registration_cancelled(session: AsyncSession, events: Sequence[Envelope[RegistrationCancelled]]) -> None:
+    for e in events:  # in order: a place and its end may share a batch
+        await session.execute(_PLACE_ENDED, {"meeting_id": e.data.meeting_id, "person_id": e.data.person_id})
+
+
+async def on_paper_submitted(session: AsyncSession, events: Sequence[Envelope[PaperSubmitted]]) -> None:
+    rows = [{"paper_id": e.data.paper_id, "title": e.data.title, "submitter_id": e.data.submitter_id} for e in events]
+    await _each(session, _PAPER, rows)
+
+
+async def on_organisation_invited(session: AsyncSession, events: Sequence[Envelope[OrganisationInvited]]) -> None:
+    rows = [{"cycle_id": e.data.cycle_id, "organisation_id": e.data.organisation_id} for e in events]
+    await _each(session, _INVITED, rows)
+
+
 # Read-model handlers by event; a rule's fan-out for the same event runs after these (handlers.py).
 READ_MODEL: Mapping[type[EventData], Handler] = {
     PersonRegistered: on_person_registered,
@@ -212,4 +317,12 @@ READ_MODEL: Mapping[type[EventData], Handler] = {
     GroupCreated: on_group_created,
     GroupChanged: on_group_changed,
     GroupArchived: on_group_archived,
+    MeetingScheduled: on_meeting_scheduled,
+    MeetingChanged: on_meeting_changed,
+    RegistrationConfirmed: on_place,
+    WaitlistPromoted: on_place,
+    Waitlisted: on_waitlisted,
+    RegistrationCancelled: on_registration_cancelled,
+    PaperSubmitted: on_paper_submitted,
+    OrganisationInvited: on_organisation_invited,
 }

@@ -2,11 +2,12 @@
 
 A rule names its event, its category (which people's preferences apply to), its audience (described, not
 looked up: npd_notifications.fanout turns it into one INSERT ... SELECT per channel), and its words in
-Dutch and English. `{person}`, `{organisation}` and `{group}` are filled from the recipients read model
-with the names of the ids the rule points at; other placeholders come from `params`.
+Dutch and English. `{person}`, `{organisation}`, `{group}`, `{meeting}` and `{paper}` are filled from the
+read models with the names (titles) of the ids the rule points at; other placeholders come from `params`.
+Times are shown in Dutch local time (Europe/Amsterdam), with the zone's abbreviation.
 
-Adding a rule for another service's event (a meeting scheduled, a benchmark cycle opened) is one more
-`Rule(...)` in RULES; main.py subscribes the consumer to every event a rule names.
+Adding a rule for another service's event is one more `Rule(...)` in RULES; handlers.py subscribes the
+consumer to every event a rule names.
 """
 
 from collections.abc import Callable, Mapping
@@ -14,20 +15,37 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from npd_contracts import (
+    BenchmarkResultsPublished,
     EventData,
     GroupCreated,
     GroupRole,
     MemberJoined,
     OrganisationApplied,
+    OrganisationInvited,
     PersonJoinedGroup,
     PersonRegistered,
     PersonRoleGranted,
     Role,
+    SubmissionReminded,
+)
+from npd_contracts.meetings import Audience as MeetingAudience
+from npd_contracts.meetings import (
+    CallForPapersOpened,
+    GuestChairAssigned,
+    MeetingCancelled,
+    MeetingRescheduled,
+    MeetingScheduled,
+    PaperDecided,
+    PaperDecision,
+    ReportPublished,
+    WaitlistOffered,
+    WaitlistPromoted,
 )
 
-from npd_notifications.domain import Audience, Category, Template
+from npd_notifications.domain import DEFAULT_TIME_ZONE, Audience, Category, Template
 
 E = TypeVar("E", bound=EventData)
 
@@ -44,6 +62,30 @@ def _always(_: Any) -> bool:
     return True
 
 
+_LOCAL = ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def local(at: datetime) -> str:
+    """A moment as the network reads it: 24-11-2026 14:30 CET."""
+    return at.astimezone(_LOCAL).strftime("%d-%m-%Y %H:%M %Z")
+
+
+def _meeting_audience(e: MeetingScheduled) -> Audience:
+    if e.audience is MeetingAudience.GROUP:
+        return Audience(groups=(e.host_group_id,) if e.host_group_id else ())
+    return Audience(group_kinds=("board",))
+
+
+def _meeting_params(e: MeetingScheduled) -> dict[str, str]:
+    where = "online" if e.venue_id is None else ("op locatie en online" if e.online else "op locatie")
+    where_en = "online" if e.venue_id is None else ("on site and online" if e.online else "on site")
+    return {"title": e.title, "starts": local(e.starts_at), "where": where, "where_en": where_en}
+
+
+_ORG_ADMINS = (Role.ORG_ADMIN.value,)
+_SMALL_AUDIENCES = (MeetingAudience.GROUP, MeetingAudience.BOARD)
+
+
 @dataclass(frozen=True)
 class Rule(Generic[E]):
     name: str
@@ -56,6 +98,8 @@ class Rule(Generic[E]):
     person: Callable[[E], str | None] = _nothing  # whose name is {person}; the message is erased with them
     organisation: Callable[[E], UUID | None] = _nothing  # whose name is {organisation}
     group: Callable[[E], UUID | None] = _nothing  # whose name is {group}
+    meeting: Callable[[E], UUID | None] = _nothing  # whose title is {meeting} (as notifications last heard it)
+    paper: Callable[[E], UUID | None] = _nothing  # whose title is {paper}
     params: Callable[[E], dict[str, str]] = field(default=_no_params)
 
 
@@ -167,6 +211,227 @@ RULES: tuple[Rule[Any], ...] = (
             body_nl="De groep {group} ({topic}) is opgericht. Wijs collega's die hieraan willen bijdragen erop.",
             title_en="New group: {group}",
             body_en="The group {group} ({topic}) has been set up. Point it out to colleagues who want to take part.",
+        ),
+    ),
+    # -- meetings (the events service) ----------------------------------------------------------------
+    # A group's or the board's meeting is news for a few dozen people: at once. A network or public meeting
+    # goes to everyone, in the `network` category, whose e-mail default is the weekly digest (decision 66).
+    Rule(
+        name="meeting_scheduled.members",
+        event=MeetingScheduled,
+        category=Category.MEETINGS,
+        when=lambda e: e.audience in _SMALL_AUDIENCES,
+        audience=_meeting_audience,
+        at=lambda e: e.scheduled_at,
+        group=lambda e: e.host_group_id,
+        params=_meeting_params,
+        template=Template(
+            title_nl="Nieuwe bijeenkomst: {title}",
+            body_nl="{title} is gepland op {starts} ({where}). U kunt zich nu aanmelden.",
+            title_en="New meeting: {title}",
+            body_en="{title} is scheduled for {starts} ({where_en}). You can register now.",
+        ),
+    ),
+    Rule(
+        name="meeting_scheduled.network",
+        event=MeetingScheduled,
+        category=Category.NETWORK,
+        when=lambda e: e.audience not in _SMALL_AUDIENCES,
+        audience=lambda e: Audience(everyone=True),
+        at=lambda e: e.scheduled_at,
+        params=_meeting_params,
+        template=Template(
+            title_nl="Netwerkbijeenkomst: {title}",
+            body_nl="{title} is gepland op {starts} ({where}). Iedereen in het netwerk kan zich aanmelden.",
+            title_en="Network meeting: {title}",
+            body_en="{title} is scheduled for {starts} ({where_en}). Everyone in the network can register.",
+        ),
+    ),
+    Rule(
+        name="meeting_rescheduled.audience",
+        event=MeetingRescheduled,
+        category=Category.MEETINGS,
+        audience=lambda e: Audience(meeting=e.meeting_id, registered_for=e.meeting_id, waitlist=True),
+        at=lambda e: e.rescheduled_at,
+        meeting=lambda e: e.meeting_id,
+        params=lambda e: {"starts": local(e.starts_at), "previous": local(e.previous_starts_at)},
+        template=Template(
+            title_nl="Verplaatst: {meeting}",
+            body_nl="{meeting} is verplaatst van {previous} naar {starts}. Aanmeldingen en wachtlijst blijven staan.",
+            title_en="Moved: {meeting}",
+            body_en="{meeting} has moved from {previous} to {starts}. Registrations and the waitlist stand.",
+        ),
+    ),
+    Rule(
+        name="meeting_cancelled.audience",
+        event=MeetingCancelled,
+        category=Category.MEETINGS,
+        audience=lambda e: Audience(meeting=e.meeting_id, registered_for=e.meeting_id, waitlist=True),
+        at=lambda e: e.cancelled_at,
+        meeting=lambda e: e.meeting_id,
+        params=lambda e: {"reason": e.reason},
+        template=Template(
+            title_nl="Afgelast: {meeting}",
+            body_nl="{meeting} gaat niet door. Reden: {reason}",
+            title_en="Cancelled: {meeting}",
+            body_en="{meeting} will not take place. Reason: {reason}",
+        ),
+    ),
+    Rule(
+        name="waitlist_offered.person",
+        event=WaitlistOffered,
+        category=Category.MEETINGS,
+        audience=lambda e: Audience(people=(e.person_id,)),
+        at=lambda e: e.offered_at,
+        meeting=lambda e: e.meeting_id,
+        params=lambda e: {"expires": local(e.expires_at)},
+        template=Template(
+            title_nl="Er is een plaats vrij: {meeting}",
+            body_nl="Er is een plaats vrijgekomen bij {meeting}. Neem hem aan vóór {expires}, anders gaat hij naar "
+            "de volgende op de wachtlijst.",
+            title_en="A place is free: {meeting}",
+            body_en="A place has freed up at {meeting}. Accept it before {expires}, or it goes to the next person "
+            "on the waitlist.",
+        ),
+    ),
+    Rule(
+        name="waitlist_promoted.person",
+        event=WaitlistPromoted,
+        category=Category.MEETINGS,
+        audience=lambda e: Audience(people=(e.person_id,)),
+        at=lambda e: e.promoted_at,
+        meeting=lambda e: e.meeting_id,
+        template=Template(
+            title_nl="U heeft een plaats: {meeting}",
+            body_nl="Er kwam een plaats vrij: u staat niet meer op de wachtlijst maar bent aangemeld voor {meeting}.",
+            title_en="You have a place: {meeting}",
+            body_en="A place freed up: you are off the waitlist and registered for {meeting}.",
+        ),
+    ),
+    Rule(
+        name="guest_chair_assigned.org_admins",
+        event=GuestChairAssigned,
+        category=Category.MEETINGS,
+        audience=lambda e: Audience(roles=_ORG_ADMINS, organisation=e.organisation_id),
+        at=lambda e: e.assigned_at,
+        organisation=lambda e: e.organisation_id,
+        meeting=lambda e: e.meeting_id,
+        template=Template(
+            title_nl="{organisation} is gastvoorzitter: {meeting}",
+            body_nl="Volgens het rooster zit {organisation} {meeting} voor. Wijs een voorzitter aan, of zeg af zodat "
+            "de volgende organisatie aan de beurt is.",
+            title_en="{organisation} is guest chair: {meeting}",
+            body_en="By the rotation, {organisation} chairs {meeting}. Appoint a chair, or decline so that the next "
+            "organisation takes its turn.",
+        ),
+    ),
+    Rule(
+        name="report_published.audience",
+        event=ReportPublished,
+        category=Category.MEETINGS,
+        audience=lambda e: Audience(meeting=e.meeting_id, registered_for=e.meeting_id),
+        at=lambda e: e.published_at,
+        meeting=lambda e: e.meeting_id,
+        params=lambda e: {"title": e.title},
+        template=Template(
+            title_nl="Verslag: {title}",
+            body_nl="Het verslag van {meeting} is gepubliceerd.",
+            title_en="Report: {title}",
+            body_en="The report of {meeting} has been published.",
+        ),
+    ),
+    Rule(
+        name="call_for_papers_opened.everyone",
+        event=CallForPapersOpened,
+        category=Category.NETWORK,
+        audience=lambda e: Audience(everyone=True),
+        at=lambda e: e.opened_at,
+        meeting=lambda e: e.meeting_id,
+        params=lambda e: {"title": e.title, "topics": ", ".join(e.topics), "closes": local(e.closes_at)},
+        template=Template(
+            title_nl="Call for papers: {title}",
+            body_nl="Dien tot {closes} een voorstel in voor {meeting}. Onderwerpen: {topics}.",
+            title_en="Call for papers: {title}",
+            body_en="Submit a proposal for {meeting} until {closes}. Topics: {topics}.",
+        ),
+    ),
+    Rule(
+        name="paper_decided.accepted",
+        event=PaperDecided,
+        category=Category.MEETINGS,
+        when=lambda e: e.decision is PaperDecision.ACCEPTED,
+        audience=lambda e: Audience(paper_of=e.paper_id),
+        at=lambda e: e.decided_at,
+        paper=lambda e: e.paper_id,
+        template=Template(
+            title_nl="Voorstel geaccepteerd: {paper}",
+            body_nl="Uw voorstel {paper} is geaccepteerd. Het programma volgt.",
+            title_en="Proposal accepted: {paper}",
+            body_en="Your proposal {paper} has been accepted. The programme will follow.",
+        ),
+    ),
+    Rule(
+        name="paper_decided.rejected",
+        event=PaperDecided,
+        category=Category.MEETINGS,
+        when=lambda e: e.decision is PaperDecision.REJECTED,
+        audience=lambda e: Audience(paper_of=e.paper_id),
+        at=lambda e: e.decided_at,
+        paper=lambda e: e.paper_id,
+        template=Template(
+            title_nl="Voorstel niet geselecteerd: {paper}",
+            body_nl="Uw voorstel {paper} is helaas niet geselecteerd. Dank voor het indienen.",
+            title_en="Proposal not selected: {paper}",
+            body_en="Your proposal {paper} has not been selected. Thank you for submitting it.",
+        ),
+    ),
+    # -- the benchmark ----------------------------------------------------------------------------------
+    # An opening cycle invites each member organisation with its own event: the invitation is the news for
+    # that organisation's admins; BenchmarkCycleOpened itself adds nothing to tell (decision 66).
+    Rule(
+        name="organisation_invited.org_admins",
+        event=OrganisationInvited,
+        category=Category.BENCHMARK,
+        audience=lambda e: Audience(roles=_ORG_ADMINS, organisation=e.organisation_id),
+        at=lambda e: e.invited_at,
+        organisation=lambda e: e.organisation_id,
+        params=lambda e: {"deadline": local(e.deadline)},
+        template=Template(
+            title_nl="Benchmark: {organisation} is uitgenodigd",
+            body_nl="{organisation} is uitgenodigd voor de benchmark. Lever de gegevens aan vóór {deadline}.",
+            title_en="Benchmark: {organisation} is invited",
+            body_en="{organisation} is invited to the benchmark. Submit its figures before {deadline}.",
+        ),
+    ),
+    Rule(
+        name="submission_reminded.org_admins",
+        event=SubmissionReminded,
+        category=Category.BENCHMARK,
+        audience=lambda e: Audience(roles=_ORG_ADMINS, organisation=e.organisation_id),
+        at=lambda e: e.reminded_at,
+        organisation=lambda e: e.organisation_id,
+        params=lambda e: {"deadline": local(e.deadline)},
+        template=Template(
+            title_nl="Herinnering benchmark: {organisation}",
+            body_nl="{organisation} heeft nog geen benchmarkgegevens ingediend. De termijn sluit op {deadline}.",
+            title_en="Benchmark reminder: {organisation}",
+            body_en="{organisation} has not submitted its benchmark figures yet. The deadline is {deadline}.",
+        ),
+    ),
+    Rule(
+        name="benchmark_results_published.participants",
+        event=BenchmarkResultsPublished,
+        category=Category.BENCHMARK,
+        audience=lambda e: Audience(roles=_ORG_ADMINS, invited_to=e.cycle_id),
+        at=lambda e: e.published_at,
+        params=lambda e: {"version": str(e.version), "released": str(e.released)},
+        template=Template(
+            title_nl="Benchmarkresultaten gepubliceerd (versie {version})",
+            body_nl="De resultaten van de benchmark waaraan uw organisatie deelnam zijn gepubliceerd: {released} "
+            "cijfers. Vergelijk uw organisatie in de benchmark.",
+            title_en="Benchmark results published (version {version})",
+            body_en="The results of the benchmark your organisation took part in have been published: {released} "
+            "figures. Compare your organisation in the benchmark.",
         ),
     ),
 )

@@ -16,7 +16,8 @@ CategoryName = Annotated[
     Category,
     described(
         "What a notification is about: account (your own access; critical, cannot be switched off), membership, "
-        "groups, announcements, meetings or benchmark."
+        "groups, announcements, meetings, benchmark, or network (news for everyone: network-wide meetings and "
+        "calls for papers; by e-mail in a weekly digest unless chosen otherwise)."
     ),
 ]
 CadenceName = Annotated[
