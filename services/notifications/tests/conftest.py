@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 import pytest
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from npd_contracts import (
     Envelope,
     EventData,
@@ -28,9 +28,9 @@ from npd_contracts import (
 from npd_devstack.smtp_sink import MailSink, SinkServer
 from npd_notifications.config import NotificationsSettings
 from npd_notifications.handlers import event_handlers
-from npd_notifications.main import create_app, spec
+from npd_notifications.main import create_app
+from npd_notifications.rebuild import skip_to_the_end
 from npd_runtime.access import with_access_handlers
-from npd_runtime.kafka import connection_options
 from sqlalchemy import text
 
 HANDLERS = with_access_handlers(event_handlers())
@@ -113,27 +113,6 @@ def fast_settings(service_settings: Callable[..., dict[str, Any]], smtp_port: in
     )
 
 
-async def start_at_the_end(settings: NotificationsSettings) -> None:
-    """Position the service's consumer group after everything already on its topics.
-
-    The other services' tests run first in one session and leave thousands of membership events behind,
-    each of which now notifies someone; a module's app would first work through all of them, sending mail,
-    before it reached its own. What replaying the topics does is test_rebuild's subject, not every module's.
-    """
-    service = spec(settings)
-    topics = sorted({event.TOPIC.name for event in service.consumes})
-    consumer = AIOKafkaConsumer(group_id=service.name, enable_auto_commit=False, **connection_options(settings))
-    await consumer.start()
-    try:
-        await consumer._client.force_metadata_update()
-        partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.commit(dict(ends))
-    finally:
-        await consumer.stop()
-
-
 @pytest_asyncio.fixture(scope="module")
 async def app(
     service_settings: Callable[..., dict[str, Any]],
@@ -142,7 +121,8 @@ async def app(
     receiver: Receiver,
 ) -> AsyncIterator[Any]:
     settings = NotificationsSettings(**fast_settings(service_settings, mail_sink[1].port))
-    await start_at_the_end(settings)
+    # Earlier tests in the session leave thousands of events that would each notify someone first.
+    await skip_to_the_end(settings)
     application = create_app(settings)
     async with run_app(application) as client:
         application.state.client = client

@@ -62,6 +62,24 @@ async def reset_offsets(settings: NotificationsSettings, group: str, topics: lis
         await consumer.stop()
 
 
+async def skip_to_the_end(settings: NotificationsSettings) -> None:
+    """Commit the end of every partition the service consumes as its group's position (replicas stopped).
+
+    The opposite of a rebuild: a fresh environment that must not act on what is already on the topics (the
+    test suite, where earlier tests leave thousands of events that would each notify someone).
+    """
+    topics = sorted({event.TOPIC.name for event in spec(settings).consumes})
+    consumer = AIOKafkaConsumer(group_id=spec(settings).name, enable_auto_commit=False, **connection_options(settings))
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        consumer.assign(partitions)
+        await consumer.commit(dict(await consumer.end_offsets(partitions)))
+    finally:
+        await consumer.stop()
+
+
 async def rebuild(settings: NotificationsSettings) -> dict[str, int]:
     service = spec(settings)
     topics = sorted({event.TOPIC.name for event in service.consumes})
