@@ -66,6 +66,18 @@ class PaperDecision(StrEnum):
     REJECTED = "rejected"
 
 
+class MeetingAspect(StrEnum):
+    """What a MeetingChanged changed, so a consumer can tell a new venue from a new capacity."""
+
+    TITLE = "title"
+    AUDIENCE = "audience"
+    VENUE = "venue"
+    ONLINE = "online"
+    CAPACITY = "capacity"
+    REGISTRATION_DEADLINE = "registration_deadline"
+    OTHER = "other"  # description, format, host group, organisers: nothing this event carries
+
+
 class _MeetingEvent(EventData):
     TOPIC: ClassVar[Topic] = EVENTS_MEETING
     SUBJECT_FIELD: ClassVar[str] = "meeting_id"
@@ -119,6 +131,10 @@ class MeetingChanged(_MeetingEvent):
     capacity: int | None
     registration_deadline: datetime | None
     changed_at: datetime
+    changed: list[MeetingAspect] = Field(
+        default_factory=list,
+        description="What changed (empty from producers older than this field: then anything may have).",
+    )
 
 
 class MeetingCancelled(_MeetingEvent):

@@ -119,6 +119,9 @@ async def test_changing_one_occurrence_makes_it_an_exception_that_later_series_c
     changed = await client.put(f"/v1/meetings/{second['id']}", json=one, headers=admin)
     assert changed.status_code == 200, changed.text
     assert (changed.json()["detached"], changed.json()["sequence"]) == (True, 1)
+    # Moved and retitled: a MeetingRescheduled, and a MeetingChanged that says only the title changed.
+    [change] = await network.outbox("nl.npd.events.meeting-changed.v1", second["id"])
+    assert change["changed"] == ["title"] and change["title"] == "Extra lang"
     cancelled = await client.post(f"/v1/meetings/{third['id']}/cancel", json={"reason": "Zomerreces"}, headers=admin)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     following = {"title": "Regiobijeenkomst (nieuw)", "format": "network_meeting", "online": True}

@@ -21,7 +21,9 @@ from npd_contracts import (
 )
 from npd_contracts.meetings import Audience as MeetingAudience
 from npd_contracts.meetings import (
+    MeetingAspect,
     MeetingCancelled,
+    MeetingChanged,
     MeetingFormat,
     MeetingRescheduled,
     MeetingScheduled,
@@ -110,6 +112,32 @@ async def test_a_network_meeting_that_moves_tells_those_with_a_place_or_waiting_
     reported = await told(kit, "report_published.audience")  # a report is for those who had a place
     assert {kept, promoted} <= reported
     assert not {gave_up, bystander, waiting} & reported
+
+
+async def test_a_change_of_place_tells_those_with_a_place_and_a_change_of_capacity_or_description_tells_nobody(
+    kit: Any,
+) -> None:
+    (placed, _), (bystander, _) = [await kit.person() for _ in range(2)]
+    quiet, loud = meeting(MeetingAudience.NETWORK), meeting(MeetingAudience.NETWORK)
+    for m in (quiet, loud):
+        await kit.handle(m, RegistrationConfirmed(meeting_id=m.meeting_id, person_id=placed, confirmed_at=NOW))
+
+    def change(m: MeetingScheduled, *aspects: MeetingAspect) -> MeetingChanged:
+        return MeetingChanged(
+            meeting_id=m.meeting_id, title=m.title, audience=m.audience, venue_id=uuid4(), venue_organisation_id=None,
+            online=True, capacity=50, registration_deadline=None, changed_at=NOW, changed=list(aspects),
+        )  # fmt: skip
+
+    await kit.handle(change(quiet, MeetingAspect.CAPACITY, MeetingAspect.OTHER), change(loud, MeetingAspect.VENUE))
+    rows = await kit.rows(
+        "SELECT n.recipient_person_id AS who, n.body FROM notifications n JOIN messages m ON m.id = n.message_id "
+        "WHERE n.kind = 'meeting_changed.audience' AND m.source_event_id IS NOT NULL AND n.recipient_person_id = "
+        "ANY(:p)",
+        p=[placed, bystander],
+    )
+    assert [(r["who"], loud.title in r["body"], "op locatie en online" in r["body"]) for r in rows] == [
+        (placed, True, True)
+    ]
 
 
 async def test_a_group_meeting_that_is_cancelled_tells_the_group_registered_or_not_and_nobody_outside(

@@ -31,7 +31,9 @@ from npd_contracts.meetings import Audience as MeetingAudience
 from npd_contracts.meetings import (
     CallForPapersOpened,
     GuestChairAssigned,
+    MeetingAspect,
     MeetingCancelled,
+    MeetingChanged,
     MeetingFormat,
     MeetingRescheduled,
     MeetingScheduled,
@@ -205,6 +207,25 @@ async def meeting_rescheduled(kit: Any) -> Scenario:
     return Scenario(event, pid, address or "", False, f"Verplaatst: {scheduled.title}")
 
 
+async def meeting_changed(kit: Any) -> Scenario:
+    pid, address = await kit.person(language="en")
+    scheduled = meeting()
+    await kit.handle(scheduled, RegistrationConfirmed(meeting_id=scheduled.meeting_id, person_id=pid, confirmed_at=NOW))
+    event = MeetingChanged(
+        meeting_id=scheduled.meeting_id,
+        title=scheduled.title,
+        audience=scheduled.audience,
+        venue_id=uuid4(),  # it was online only: now on site
+        venue_organisation_id=None,
+        online=False,
+        capacity=scheduled.capacity,
+        registration_deadline=None,
+        changed_at=NOW,
+        changed=[MeetingAspect.VENUE, MeetingAspect.ONLINE],
+    )
+    return Scenario(event, pid, address or "", True, f"Changed: {scheduled.title}")
+
+
 async def meeting_cancelled(kit: Any) -> Scenario:
     board = _group(GroupKind.BOARD)
     member, address = await kit.person(language="en")
@@ -362,6 +383,7 @@ SCENARIOS: dict[str, Callable[[Any], Awaitable[Scenario]]] = {
     "meeting_scheduled.members": meeting_scheduled_members,
     "meeting_scheduled.network": meeting_scheduled_network,
     "meeting_rescheduled.audience": meeting_rescheduled,
+    "meeting_changed.audience": meeting_changed,
     "meeting_cancelled.audience": meeting_cancelled,
     "waitlist_offered.person": waitlist_offered,
     "waitlist_promoted.person": waitlist_promoted,

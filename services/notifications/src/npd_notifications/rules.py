@@ -35,7 +35,9 @@ from npd_contracts.meetings import Audience as MeetingAudience
 from npd_contracts.meetings import (
     CallForPapersOpened,
     GuestChairAssigned,
+    MeetingAspect,
     MeetingCancelled,
+    MeetingChanged,
     MeetingRescheduled,
     MeetingScheduled,
     PaperDecided,
@@ -80,6 +82,27 @@ def _meeting_params(e: MeetingScheduled) -> dict[str, str]:
     where = "online" if e.venue_id is None else ("op locatie en online" if e.online else "op locatie")
     where_en = "online" if e.venue_id is None else ("on site and online" if e.online else "on site")
     return {"title": e.title, "starts": local(e.starts_at), "where": where, "where_en": where_en}
+
+
+_NOTICEABLE = {MeetingAspect.TITLE, MeetingAspect.VENUE, MeetingAspect.ONLINE, MeetingAspect.REGISTRATION_DEADLINE}
+
+
+def _change_params(e: MeetingChanged) -> dict[str, str]:
+    """What changed, in words, newest state first: 'de locatie (nu online)'."""
+    where = "online" if e.venue_id is None else ("op locatie en online" if e.online else "op locatie")
+    where_en = "online" if e.venue_id is None else ("on site and online" if e.online else "on site")
+    nl, en = [], []
+    if {MeetingAspect.VENUE, MeetingAspect.ONLINE} & set(e.changed):
+        nl.append(f"de plaats (nu {where})")
+        en.append(f"the place (now {where_en})")
+    if MeetingAspect.TITLE in e.changed:
+        nl.append(f"de titel (nu {e.title})")
+        en.append(f"the title (now {e.title})")
+    if MeetingAspect.REGISTRATION_DEADLINE in e.changed:
+        deadline = local(e.registration_deadline) if e.registration_deadline else None
+        nl.append(f"de aanmeldtermijn (nu tot {deadline})" if deadline else "de aanmeldtermijn (nu zonder einde)")
+        en.append(f"the registration deadline (now {deadline})" if deadline else "the registration deadline (now none)")
+    return {"what": ", ".join(nl), "what_en": ", ".join(en)}
 
 
 _ORG_ADMINS = (Role.ORG_ADMIN.value,)
@@ -260,6 +283,25 @@ RULES: tuple[Rule[Any], ...] = (
             body_nl="{meeting} is verplaatst van {previous} naar {starts}. Aanmeldingen en wachtlijst blijven staan.",
             title_en="Moved: {meeting}",
             body_en="{meeting} has moved from {previous} to {starts}. Registrations and the waitlist stand.",
+        ),
+    ),
+    Rule(
+        name="meeting_changed.audience",
+        event=MeetingChanged,
+        category=Category.MEETINGS,
+        # Where to go, what it is called, until when to register: what those with a place act on. A new
+        # capacity, audience or description is the organiser's business (more places reach the waitlist
+        # through their own events).
+        when=lambda e: bool(_NOTICEABLE & set(e.changed)),
+        audience=lambda e: Audience(meeting=e.meeting_id, registered_for=e.meeting_id, waitlist=True),
+        at=lambda e: e.changed_at,
+        meeting=lambda e: e.meeting_id,
+        params=_change_params,
+        template=Template(
+            title_nl="Gewijzigd: {meeting}",
+            body_nl="Er is iets veranderd aan {meeting}: {what}. Uw aanmelding blijft staan.",
+            title_en="Changed: {meeting}",
+            body_en="Something has changed about {meeting}: {what_en}. Your registration stands.",
         ),
     ),
     Rule(

@@ -234,6 +234,26 @@ class Revision:
     changed: bool  # anything else
 
 
+# What each changed field of a meeting is called in MeetingChanged's `changed` (the contract's MeetingAspect
+# values; the domain keeps its own names, tests/test_purity keeps contracts out of it).
+_ASPECTS = {
+    "title": "title",
+    "audience": "audience",
+    "venue_id": "venue",
+    "online": "online",
+    "capacity": "capacity",
+    "registration_deadline": "registration_deadline",
+}
+
+
+def changed_aspects(before: Meeting, after: Meeting) -> list[str]:
+    """What a change (not a move) changed, as MeetingChanged names it; `other` for what it does not carry."""
+    fields = [*Plan.__dataclass_fields__, "registration_deadline"]
+    differ = [f for f in fields if getattr(before, f) != getattr(after, f)]
+    aspects = {_ASPECTS.get(f, "other") for f in differ}
+    return sorted(aspects)
+
+
 def revise(meeting: Meeting, plan: Plan, when: When, now: datetime, *, detach: bool) -> Revision | None:
     """The meeting with a new plan and time; None when nothing changes. `detach`: the change is to this
     occurrence alone, so later changes to its series leave it alone."""

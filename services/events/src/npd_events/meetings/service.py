@@ -111,6 +111,7 @@ async def _revision_events(
                 capacity=m.capacity,
                 registration_deadline=m.registration_deadline,
                 changed_at=now,
+                changed=[contracts.MeetingAspect(a) for a in domain.changed_aspects(before, m)],
             )
         )
     return events
