@@ -19,6 +19,7 @@ lacks. schemathesis.pytest.from_fixture would discover them by itself, but its l
 builder that loader uses (examples, coverage and fuzzing phases).
 """
 
+import asyncio
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +33,8 @@ import schemathesis.checks
 from hypothesis import HealthCheck, settings
 from npd_devstack.cache import free_ports
 from npd_devstack.platform import RunningService, start_service, stop_services, wait_ready
+from npd_notifications.config import NotificationsSettings
+from npd_notifications.rebuild import skip_to_the_end
 from schemathesis.checks import CheckContext
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.transport import Response
@@ -329,6 +332,8 @@ def wait_until_it_knows_the_admin(service: str, url: str, admin: Headers, timeou
 @pytest.fixture(scope="module")
 def service_urls(service_settings: Callable[..., dict[str, Any]], admin: Headers) -> Iterator[dict[str, str]]:
     running: list[RunningService] = []
+    # Not the thousands of events earlier tests left, each notifying someone: minutes of CPU beside the fuzzing.
+    asyncio.run(skip_to_the_end(NotificationsSettings(**service_settings("notifications"))))
     try:
         for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):
             running.append(start_service(service, port, process_env(service, service_settings(service))))
