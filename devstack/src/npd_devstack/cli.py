@@ -174,6 +174,10 @@ def seed(args: argparse.Namespace) -> int:
         return 1
     made = ", ".join(f"{n} {what}" for what, n in created.items())
     print(f"# done: created {made} (0 everywhere means it was all there already)", file=sys.stderr)
+    inbox = 'curl -s localhost:8004/v1/inbox -H "Authorization: Bearer $(make token SUB=demo-gemeente-amsterdam-1)"'
+    print("# notifications fills inboxes and sends mail as the events arrive; one person's inbox:", file=sys.stderr)
+    print(f"#   {inbox}", file=sys.stderr)
+    print("# and the mail in ~/.cache/npd/mail/ (one .eml file each)", file=sys.stderr)
     return 0
 
 
