@@ -1,6 +1,7 @@
 """The recipients read model is rebuilt by replaying the topics from the start (npd_notifications.rebuild),
 and the replay notifies nobody twice."""
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -9,6 +10,7 @@ from uuid import uuid4
 import pytest
 from aiokafka import AIOKafkaProducer
 from npd_contracts import Envelope, PersonContactChanged, PersonRegistered, PersonRoleGranted, Role, encode
+from npd_devstack.platform import migrate
 from npd_notifications.config import NotificationsSettings
 from npd_notifications.main import create_app
 from npd_notifications.rebuild import GroupStillActive, rebuild
@@ -20,8 +22,14 @@ async def test_a_rebuild_refuses_while_the_service_runs_then_replays_into_an_emp
     run_app: Callable[..., Any],
     kafka_producer: AIOKafkaProducer,
     wait_for: Callable[..., Any],
+    postgres_cluster: Any,
 ) -> None:
-    settings = NotificationsSettings(**service_settings("notifications", sender_enabled=False))
+    # A database of its own: the replay goes through the whole session's history, and what it notifies
+    # (thousands of test people, mail left pending) must not queue before later tests' mail.
+    database_url = postgres_cluster.create_database(f"notifications_rebuild_{uuid4().hex[:8]}")
+    migrate("notifications", dict(os.environ) | {"NOTIFICATIONS_DATABASE_URL": database_url})
+    overrides = {"sender_enabled": False, "database_url": database_url}
+    settings = NotificationsSettings(**service_settings("notifications") | overrides)
     pid, now = f"p-{uuid4().hex[:10]}", datetime.now(UTC)
     events = [
         PersonRegistered(person_id=pid, organisation_id=None, name="Replay", language="en", registered_at=now),
