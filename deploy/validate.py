@@ -439,6 +439,78 @@ def check_kafka(docs: list[Doc]) -> list[str]:
     return problems + check_acls(docs)
 
 
+@functools.cache
+def api_paths(name: str) -> tuple[str, ...]:
+    """The paths a service serves (its OpenAPI document), as the app builds them."""
+    import importlib
+
+    app = importlib.import_module(f"npd_{name}.main").create_app(service_spec(name).settings)
+    return tuple(sorted(app.openapi()["paths"]))
+
+
+# Served by every service, never to the internet (unless an operator chooses to): metrics, status,
+# the API documents and the AsyncAPI page.
+INTERNAL = ("/metrics", "/status", "/docs", "/redoc", "/openapi.json", "/asyncapi", "/asyncapi.json", "/healthz")
+
+
+def check_ingress(docs: list[Doc]) -> list[str]:
+    """The front door routes each service's /v1 API under /<service>, over TLS, and nothing internal."""
+    import re
+
+    ingresses = list(of_kind(docs, "Ingress"))
+    if len(ingresses) != 1:
+        return [f"{len(ingresses)} Ingresses, want 1 (the front door, deploy/k8s/base/ingress)"]
+    ingress = ingresses[0]
+    routes = [
+        (re.compile(p["path"]), p["backend"]["service"]["name"])
+        for rule in ingress["spec"]["rules"]
+        for p in rule["http"]["paths"]
+    ]
+    problems = [] if ingress["spec"].get("tls") else ["Ingress/npd-platform: no TLS"]
+    annotations = ingress["metadata"].get("annotations", {})
+    if annotations.get("nginx.ingress.kubernetes.io/cors-allow-origin", "*") in ("*", ""):
+        problems.append("Ingress/npd-platform: CORS allows any origin")
+    for key in ("proxy-body-size", "limit-rps"):
+        if f"nginx.ingress.kubernetes.io/{key}" not in annotations:
+            problems.append(f"Ingress/npd-platform: no {key}")
+    for name in SERVICES:
+        for path in api_paths(name):
+            url = f"/{name}" + re.sub(r"\{[^}]+\}", "x", path)
+            reached = {backend for pattern, backend in routes if pattern.fullmatch(url)}
+            if path.startswith("/v1/") and reached != {name}:
+                problems.append(f"Ingress/npd-platform: {url} reaches {sorted(reached) or 'nothing'}, want {name}")
+            if path.startswith(INTERNAL) and reached:
+                problems.append(f"Ingress/npd-platform: {url} is exposed ({path} is internal)")
+    return problems
+
+
+def check_pod_security(docs: list[Doc]) -> list[str]:
+    return [
+        f"{kind_of(ns)}: Pod Security is not enforced at restricted"
+        for ns in of_kind(docs, "Namespace")
+        if ns["metadata"].get("labels", {}).get("pod-security.kubernetes.io/enforce") != "restricted"
+    ]
+
+
+def check_production(docs: list[Doc]) -> list[str]:
+    """Production only: images pinned by digest, every database backed up on a schedule."""
+    problems = []
+    for d in (*of_kind(docs, "Deployment"), *of_kind(docs, "Job")):
+        for c in d["spec"]["template"]["spec"]["containers"]:
+            if "@sha256:" not in c["image"]:
+                problems.append(f"{kind_of(d)}: image {c['image']} is not pinned by digest")
+    scheduled = {b["spec"]["cluster"]["name"] for b in of_kind(docs, "ScheduledBackup")}
+    for cluster in of_kind(docs, "Cluster"):
+        name = cluster["metadata"]["name"]
+        if not cluster["spec"].get("backup", {}).get("retentionPolicy"):
+            problems.append(f"Cluster/{name}: no backup with a retention policy")
+        if name not in scheduled:
+            problems.append(f"Cluster/{name}: no ScheduledBackup")
+        if "@sha256:" not in cluster["spec"].get("imageName", ""):
+            problems.append(f"Cluster/{name}: PostgreSQL image not pinned by digest (spec.imageName)")
+    return problems
+
+
 def check_network(docs: list[Doc]) -> list[str]:
     for policy in of_kind(docs, "NetworkPolicy"):
         spec = policy["spec"]
@@ -458,7 +530,7 @@ def check_unique(docs: list[Doc]) -> list[str]:
     return problems
 
 
-def check_overlay(docs: list[Doc], versions: Iterable[str]) -> tuple[list[str], int]:
+def check_overlay(docs: list[Doc], versions: Iterable[str], production: bool = False) -> tuple[list[str], int]:
     """All problems of one rendered overlay, and how many objects were schema-checked."""
     problems = [p for d in docs for p in check_shape(d)]
     core = [d for d in docs if is_core(str(d.get("apiVersion", "")))]
@@ -473,6 +545,9 @@ def check_overlay(docs: list[Doc], versions: Iterable[str]) -> tuple[list[str], 
     for name in SERVICES:
         problems += check_service(name, docs)
     problems += check_kafka(docs) + check_network(docs) + check_unique(docs)
+    problems += check_ingress(docs) + check_pod_security(docs)
+    if production:
+        problems += check_production(docs)
     return problems, len(core)
 
 
@@ -493,7 +568,7 @@ def main() -> int:
         started = time.monotonic()
         try:
             docs = render(args.kustomize, overlay)
-            problems, schema_checked = check_overlay(docs, versions)
+            problems, schema_checked = check_overlay(docs, versions, overlay.name.startswith("production"))
         except (RuntimeError, yaml.YAMLError, KeyError, TypeError, AttributeError) as e:
             docs, problems, schema_checked = [], [f"{type(e).__name__}: {e}"], 0
         where = overlay.resolve()

@@ -57,7 +57,7 @@ def kustomize() -> str:
 @pytest.mark.parametrize("overlay", sorted(p.name for p in validate.OVERLAYS.iterdir() if p.is_dir()))
 def test_every_overlay_renders_and_passes(kustomize: str, overlay: str) -> None:
     docs = validate.render(kustomize, validate.OVERLAYS / overlay)
-    problems, schema_checked = validate.check_overlay(docs, validate.KUBE_VERSIONS)
+    problems, schema_checked = validate.check_overlay(docs, validate.KUBE_VERSIONS, overlay.startswith("production"))
     assert problems == []
     assert schema_checked > 30
     kinds = {d["kind"] for d in docs}
@@ -78,7 +78,7 @@ def broken(docs: Docs, kind: str, name: str, change: Callable[[dict[str, Any]], 
 
 def problems_of(docs: Docs) -> list[str]:
     # Core schemas are checked once, by validate.sh in the fixture; the rules are what these tests break.
-    problems: list[str] = validate.check_overlay(docs, [])[0]
+    problems: list[str] = validate.check_overlay(docs, [], production=True)[0]
     return problems
 
 
@@ -230,3 +230,54 @@ def test_an_unknown_custom_resource_is_reported() -> None:
 def test_an_unknown_field_fails_the_schema() -> None:
     doc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}, "spec": {"portz": []}}
     assert validate.check_schema(doc, ["1.34"])
+
+
+def test_the_front_door_exposing_metrics_fails(production: Docs) -> None:
+    def expose(d: dict[str, Any]) -> None:
+        d["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/(membership)(/.*)"
+
+    problems = problems_of(broken(production, "Ingress", "npd-platform", expose))
+    assert "Ingress/npd-platform: /membership/metrics is exposed (/metrics is internal)" in problems
+
+
+def test_a_service_api_the_front_door_misses_fails(production: Docs) -> None:
+    def drop(d: dict[str, Any]) -> None:
+        paths = d["spec"]["rules"][0]["http"]["paths"]
+        d["spec"]["rules"][0]["http"]["paths"] = [p for p in paths if "(events)" not in p["path"]]
+
+    problems = problems_of(broken(production, "Ingress", "npd-platform", drop))
+    assert any(p.startswith("Ingress/npd-platform: /events/v1/meetings reaches nothing") for p in problems)
+
+
+def test_any_origin_fails(production: Docs) -> None:
+    def anyone(d: dict[str, Any]) -> None:
+        d["metadata"]["annotations"]["nginx.ingress.kubernetes.io/cors-allow-origin"] = "*"
+
+    assert "Ingress/npd-platform: CORS allows any origin" in problems_of(
+        broken(production, "Ingress", "npd-platform", anyone)
+    )
+
+
+def test_pod_security_below_restricted_fails(production: Docs) -> None:
+    def baseline(d: dict[str, Any]) -> None:
+        d["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = "baseline"
+
+    assert "Namespace/npd: Pod Security is not enforced at restricted" in problems_of(
+        broken(production, "Namespace", "npd", baseline)
+    )
+
+
+def test_production_needs_digests_and_backups(production: Docs) -> None:
+    def tag(d: dict[str, Any]) -> None:
+        d["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example.invalid/npd/npd-platform:0.1.0"
+
+    assert any("not pinned by digest" in p for p in problems_of(broken(production, "Deployment", "events", tag)))
+    no_schedule = [d for d in production if not (d["kind"] == "ScheduledBackup" and "events" in d["metadata"]["name"])]
+    assert "Cluster/events-db: no ScheduledBackup" in problems_of(no_schedule)
+
+    def no_backup(d: dict[str, Any]) -> None:
+        del d["spec"]["backup"]
+
+    assert "Cluster/benchmark-db: no backup with a retention policy" in problems_of(
+        broken(production, "Cluster", "benchmark-db", no_backup)
+    )
