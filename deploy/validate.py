@@ -1,8 +1,11 @@
-"""Render every Kustomize overlay and check it offline: Kubernetes schemas for core kinds, our rules for all."""
+"""Render every Kustomize overlay and check it offline: Kubernetes schemas for core kinds, the operators' CRD
+schemas (vendored in deploy/crds) for custom resources, and our rules for all."""
 
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import subprocess
 import sys
 import time
@@ -10,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import kubernetes_validate
 import yaml
 
@@ -18,19 +22,56 @@ Doc = dict[str, Any]
 DEPLOY = Path(__file__).resolve().parent
 OVERLAYS = DEPLOY / "k8s" / "overlays"
 SERVICES = ("membership", "events", "benchmark", "notifications")
-# The oldest Kubernetes we support and a recent one: a field must exist in both.
-KUBE_VERSIONS = ("1.31", "1.35")
-# Custom resources have no schema here; they are checked for shape and by the rules below. A kind not
-# listed (a typo in an apiVersion, say) is an error rather than silently skipped.
-CUSTOM_KINDS = {
-    ("kafka.strimzi.io/v1beta2", "Kafka"),
-    ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
-    ("kafka.strimzi.io/v1beta2", "KafkaTopic"),
-    ("kafka.strimzi.io/v1beta2", "KafkaUser"),
-    ("postgresql.cnpg.io/v1", "Cluster"),
-    ("keda.sh/v1alpha1", "ScaledObject"),
-    ("keda.sh/v1alpha1", "TriggerAuthentication"),
-}
+CRDS = DEPLOY / "crds"
+# The Kubernetes releases the manifests are for (and the operators below support): a field must exist in both.
+KUBE_VERSIONS = ("1.34", "1.36")
+# The operators' releases whose CRD schemas are vendored in deploy/crds (sources.json says from where).
+OPERATOR_VERSIONS = {"strimzi": "1.2.0", "cloudnative-pg": "1.30.0", "keda": "2.20.2", "prometheus-operator": "0.93.0"}
+# Kafka as run by that Strimzi release (it supports 4.2.0 to 4.3.1), and by `make run` locally.
+KAFKA_VERSION = "4.3.1"
+
+
+def structural(node: Any) -> Any:
+    """A Kubernetes structural schema as plain JSON Schema, strict the way the API server is with
+    `--validate=strict`: an object's fields are only those it declares, unless it says
+    x-kubernetes-preserve-unknown-fields (or is a map, with additionalProperties). CEL rules
+    (x-kubernetes-validations) are not evaluated here."""
+    if not isinstance(node, dict):
+        return node
+    out = {k: v for k, v in node.items() if k != "x-kubernetes-validations"}
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: structural(v) for k, v in out["properties"].items()}
+    for key in ("items", "additionalProperties", "not"):
+        if isinstance(out.get(key), dict):
+            out[key] = structural(out[key])
+    for key in ("anyOf", "allOf", "oneOf"):
+        if isinstance(out.get(key), list):
+            out[key] = [structural(s) for s in out[key]]
+    if out.get("x-kubernetes-int-or-string"):
+        out["type"] = ["integer", "string"]
+    if out.get("nullable") and isinstance(out.get("type"), str):
+        out["type"] = [out["type"], "null"]
+    preserved = out.get("x-kubernetes-preserve-unknown-fields") or out.get("x-kubernetes-embedded-resource")
+    if out.get("type") == "object" and "additionalProperties" not in out and not preserved:
+        out["additionalProperties"] = False
+    return out
+
+
+@functools.cache
+def crd_validators() -> dict[tuple[str, str], tuple[str, jsonschema.protocols.Validator]]:
+    """(apiVersion, kind) -> a validator of the vendored CRD schema, for every custom resource we may render."""
+    validators = {}
+    for path in sorted(CRDS.glob("*/*.json")):
+        crd = json.loads(path.read_text())
+        schema = structural(crd["schema"])
+        # metadata is checked by Kubernetes itself (ObjectMeta), not by the CRD.
+        schema.setdefault("properties", {})["metadata"] = {"type": "object"}
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+        operator = path.parent.name
+        validators[(f"{crd['group']}/{crd['version']}", crd["kind"])] = (operator, cls(schema))
+    return validators
+
+
 REQUIRED_ENV = (
     "KAFKA_BOOTSTRAP_SERVERS",
     "KAFKA_SECURITY_PROTOCOL",
@@ -52,6 +93,133 @@ def expected_topics() -> dict[str, int]:
         specs = [(n, 12) for n in (*names, "npd.benchmark.submission")]
         return dict(specs + [(f"{n}.dlq", 3) for n, _ in specs])
     return dict(topic_specs())
+
+
+# The user an operator runs `npd-dlq` (list, replay) as: it reads every dead-letter topic and writes back
+# to the original topics, with no consumer group (the tool reads without one and commits nothing).
+OPERATOR_USER = "npd-operator"
+Acls = dict[tuple[str, str], set[str]]  # (resource type, name) -> operations
+
+
+def service_spec(name: str) -> Any:
+    """The ServiceSpec of a service as its main module builds it (settings are not read from the environment)."""
+    import importlib
+    import typing
+
+    main = importlib.import_module(f"npd_{name}.main")
+    settings_class = typing.get_type_hints(main.spec)["settings"]
+    settings = settings_class.model_construct(
+        database_url="postgresql+asyncpg://validate/validate",
+        oidc_issuer="https://issuer.invalid",
+        oidc_jwks_url="https://issuer.invalid/jwks",
+    )
+    return main.spec(settings)
+
+
+@functools.cache
+def expected_acls(name: str) -> tuple[Acls, dict[tuple[str, str], str]]:
+    """The ACLs a service needs, from its code: Write on the topics of the events it publishes, Read on the
+    topics it consumes, Write on their dead-letter topics (its consumer dead-letters there), Read on its own
+    consumer group (named after the service). Describe on every topic it touches. With why, per resource."""
+    from npd_contracts.topics import dead_letter_topic
+
+    spec = service_spec(name)
+    acls: Acls = {}
+    why: dict[tuple[str, str], str] = {}
+
+    def need(kind: str, resource: str, operations: set[str], reason: str) -> None:
+        acls.setdefault((kind, resource), set()).update(operations)
+        why.setdefault((kind, resource), reason)
+
+    for event in spec.publishes:
+        need("topic", event.TOPIC.name, {"Describe", "Write"}, f"it publishes {event.__name__}")
+    for event in spec.consumes:
+        need("topic", event.TOPIC.name, {"Describe", "Read"}, f"it consumes {event.__name__}")
+        need("topic", dead_letter_topic(event.TOPIC.name), {"Describe", "Write"}, f"it dead-letters {event.__name__}")
+    if spec.consumes:
+        need("group", spec.name, {"Read"}, "its consumer group")
+    return acls, why
+
+
+def operator_acls() -> Acls:
+    from npd_contracts.topics import ALL_TOPICS
+
+    acls: Acls = {}
+    for topic in ALL_TOPICS:
+        acls[("topic", topic.dead_letter)] = {"Describe", "Read"}
+        acls[("topic", topic.name)] = {"Describe", "Write"}
+    return acls
+
+
+def declared_acls(user: Doc) -> tuple[Acls, list[str]]:
+    acls: Acls = {}
+    problems = []
+    for acl in user["spec"].get("authorization", {}).get("acls", []):
+        res = acl["resource"]
+        if res.get("patternType", "literal") != "literal":
+            problems.append(f"KafkaUser/{user['metadata']['name']}: {res['patternType']} ACL on {res.get('name')}")
+        if acl.get("type", "allow") != "allow":
+            problems.append(f"KafkaUser/{user['metadata']['name']}: a deny ACL on {res.get('name')}")
+        acls.setdefault((res["type"], res.get("name", "*")), set()).update(acl.get("operations", []))
+    return acls, problems
+
+
+def compare_acls(user: str, declared: Acls, expected: Acls, why: dict[tuple[str, str], str], where: str) -> list[str]:
+    """Every difference between the ACLs in the manifests and what the code needs, saying what to change."""
+    problems = []
+    for key in sorted(set(declared) | set(expected)):
+        kind, resource = key
+        missing = expected.get(key, set()) - declared.get(key, set())
+        extra = declared.get(key, set()) - expected.get(key, set())
+        if missing:
+            reason = why.get(key, "")
+            problems.append(
+                f"KafkaUser/{user}: lacks {', '.join(sorted(missing))} on {kind} {resource} ({reason}): "
+                f"add it to {where}"
+            )
+        if extra:
+            problems.append(
+                f"KafkaUser/{user}: grants {', '.join(sorted(extra))} on {kind} {resource}, which the code does not "
+                f"need: remove it from {where}"
+            )
+    return problems
+
+
+def acl_yaml(acls: Acls) -> str:
+    """The acls: list of a KafkaUser for these ACLs (`validate.py --acls SERVICE` prints it)."""
+    order = {"Describe": 0, "Read": 1, "Write": 2}
+    lines = []
+    for (kind, resource), ops in sorted(acls.items(), key=lambda kv: (kv[0][0] != "topic", kv[0][1])):
+        lines += [
+            "      - resource:",
+            f"          type: {kind}",
+            f"          name: {resource}",
+            "          patternType: literal",
+            f"        operations: [{', '.join(sorted(ops, key=order.__getitem__))}]",
+        ]
+    return "\n".join(lines)
+
+
+def check_acls(docs: list[Doc]) -> list[str]:
+    """Each service's KafkaUser grants exactly what its code needs, and the operator user exactly its own."""
+    users = by_name(docs, "KafkaUser")
+    problems = []
+    for name in SERVICES:
+        if name not in users:
+            continue
+        declared, shape = declared_acls(users[name])
+        expected, why = expected_acls(name)
+        where = f"deploy/k8s/base/{name}/kafka-user.yaml (python deploy/validate.py --acls {name} prints the list)"
+        problems += shape + compare_acls(name, declared, expected, why, where)
+    if OPERATOR_USER not in users:
+        problems.append(f"no KafkaUser {OPERATOR_USER} for replaying dead letters")
+    else:
+        declared, shape = declared_acls(users[OPERATOR_USER])
+        expected = operator_acls()
+        why = {k: "npd-dlq list/replay" for k in expected}
+        where = f"deploy/k8s/base/kafka/operator-user.yaml (python deploy/validate.py --acls {OPERATOR_USER})"
+        problems += shape + compare_acls(OPERATOR_USER, declared, expected, why, where)
+    return problems
 
 
 def render(kustomize: str, overlay: Path) -> list[Doc]:
@@ -86,8 +254,10 @@ def check_shape(doc: Doc) -> list[str]:
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
         problems.append(f"{kind_of(doc)}: missing metadata.name")
     if not is_core(str(doc.get("apiVersion", ""))):
-        if (doc.get("apiVersion"), doc.get("kind")) not in CUSTOM_KINDS:
-            problems.append(f"{kind_of(doc)}: unknown custom resource {doc.get('apiVersion')}")
+        if (doc.get("apiVersion"), doc.get("kind")) not in crd_validators():
+            problems.append(
+                f"{kind_of(doc)}: unknown custom resource {doc.get('apiVersion')} (no CRD schema in deploy/crds)"
+            )
         if not isinstance(doc.get("spec"), dict):
             problems.append(f"{kind_of(doc)}: custom resource without a spec")
     return problems
@@ -103,6 +273,16 @@ def check_schema(doc: Doc, versions: Iterable[str]) -> list[str]:
             problems.append(f"{kind_of(doc)}: Kubernetes {version} schema: {path}: {e.message}")
         except kubernetes_validate.SchemaNotFoundError:
             problems.append(f"{kind_of(doc)}: no Kubernetes {version} schema for {doc['apiVersion']}")
+    return problems
+
+
+def check_custom(doc: Doc) -> list[str]:
+    """A custom resource against its operator's CRD schema (unknown fields fail)."""
+    operator, validator = crd_validators()[(doc["apiVersion"], doc["kind"])]
+    problems = []
+    for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+        path = ".".join(str(p) for p in error.absolute_path) or "(root)"
+        problems.append(f"{kind_of(doc)}: {operator} {OPERATOR_VERSIONS[operator]} CRD schema: {path}: {error.message}")
     return problems
 
 
@@ -217,9 +397,25 @@ def check_service(name: str, docs: list[Doc]) -> list[str]:
     return problems
 
 
+def check_kafka_cluster(kafka: Doc) -> list[str]:
+    """The version we run locally, rack awareness, and the metrics the alerts and dashboards read."""
+    spec, where = kafka["spec"], kind_of(kafka)
+    problems = []
+    if spec["kafka"].get("version") != KAFKA_VERSION:
+        problems.append(f"{where}: Kafka version {spec['kafka'].get('version')}, want {KAFKA_VERSION}")
+    if spec["kafka"].get("rack", {}).get("topologyKey") != "topology.kubernetes.io/zone":
+        problems.append(f"{where}: no rack awareness by topology.kubernetes.io/zone")
+    if "metricsConfig" not in spec["kafka"]:
+        problems.append(f"{where}: broker metrics (spec.kafka.metricsConfig) not enabled")
+    if "kafkaExporter" not in spec:
+        problems.append(f"{where}: no Kafka Exporter (consumer lag metrics)")
+    return problems
+
+
 def check_kafka(docs: list[Doc]) -> list[str]:
     clusters = set(by_name(docs, "Kafka"))
     problems = [] if len(clusters) == 1 else [f"{len(clusters)} Kafka clusters, want 1"]
+    problems += [p for k in of_kind(docs, "Kafka") for p in check_kafka_cluster(k)]
     for kind in ("KafkaNodePool", "KafkaTopic", "KafkaUser"):
         for d in of_kind(docs, kind):
             if d["metadata"].get("labels", {}).get("strimzi.io/cluster") not in clusters:
@@ -230,20 +426,88 @@ def check_kafka(docs: list[Doc]) -> list[str]:
     }
     expected = expected_topics()
     for topic in sorted(set(topics) | set(expected)):
-        if topics.get(topic) != expected.get(topic):
+        have, want = topics.get(topic), expected.get(topic)
+        if have is None:
             problems.append(
-                f"topic {topic}: {topics.get(topic)} partitions in KafkaTopics, {expected.get(topic)} in contracts"
+                f"topic {topic} is in contracts (npd_contracts.topics) but has no KafkaTopic: add one with "
+                f"{want} partitions to deploy/k8s/base/kafka/topics.yaml"
             )
-    for user in of_kind(docs, "KafkaUser"):
-        name = user["metadata"]["name"]
-        for acl in user["spec"].get("authorization", {}).get("acls", []):
-            res = acl["resource"]
-            if res["type"] == "topic" and (res["name"] not in topics or res.get("patternType") == "prefix"):
-                problems.append(f"KafkaUser/{name}: ACL on {res['name']}, not one of our topics")
-            if res["type"] == "group" and res["name"] != name:
-                problems.append(f"KafkaUser/{name}: ACL on group {res['name']}, not its own")
-            if res["type"] not in ("topic", "group"):
-                problems.append(f"KafkaUser/{name}: ACL on a {res['type']}")
+        elif want is None:
+            problems.append(f"KafkaTopic {topic} is not in contracts (npd_contracts.topics): remove it or add it there")
+        elif have != want:
+            problems.append(f"topic {topic}: {have} partitions in its KafkaTopic, {want} in contracts")
+    return problems + check_acls(docs)
+
+
+@functools.cache
+def api_paths(name: str) -> tuple[str, ...]:
+    """The paths a service serves (its OpenAPI document), as the app builds them."""
+    import importlib
+
+    app = importlib.import_module(f"npd_{name}.main").create_app(service_spec(name).settings)
+    return tuple(sorted(app.openapi()["paths"]))
+
+
+# Served by every service, never to the internet (unless an operator chooses to): metrics, status,
+# the API documents and the AsyncAPI page.
+INTERNAL = ("/metrics", "/status", "/docs", "/redoc", "/openapi.json", "/asyncapi", "/asyncapi.json", "/healthz")
+
+
+def check_ingress(docs: list[Doc]) -> list[str]:
+    """The front door routes each service's /v1 API under /<service>, over TLS, and nothing internal."""
+    import re
+
+    ingresses = list(of_kind(docs, "Ingress"))
+    if len(ingresses) != 1:
+        return [f"{len(ingresses)} Ingresses, want 1 (the front door, deploy/k8s/base/ingress)"]
+    ingress = ingresses[0]
+    routes = [
+        (re.compile(p["path"]), p["backend"]["service"]["name"])
+        for rule in ingress["spec"]["rules"]
+        for p in rule["http"]["paths"]
+    ]
+    problems = [] if ingress["spec"].get("tls") else ["Ingress/npd-platform: no TLS"]
+    annotations = ingress["metadata"].get("annotations", {})
+    if annotations.get("nginx.ingress.kubernetes.io/cors-allow-origin", "*") in ("*", ""):
+        problems.append("Ingress/npd-platform: CORS allows any origin")
+    for key in ("proxy-body-size", "limit-rps"):
+        if f"nginx.ingress.kubernetes.io/{key}" not in annotations:
+            problems.append(f"Ingress/npd-platform: no {key}")
+    for name in SERVICES:
+        for path in api_paths(name):
+            url = f"/{name}" + re.sub(r"\{[^}]+\}", "x", path)
+            reached = {backend for pattern, backend in routes if pattern.fullmatch(url)}
+            if path.startswith("/v1/") and reached != {name}:
+                problems.append(f"Ingress/npd-platform: {url} reaches {sorted(reached) or 'nothing'}, want {name}")
+            if path.startswith(INTERNAL) and reached:
+                problems.append(f"Ingress/npd-platform: {url} is exposed ({path} is internal)")
+    return problems
+
+
+def check_pod_security(docs: list[Doc]) -> list[str]:
+    return [
+        f"{kind_of(ns)}: Pod Security is not enforced at restricted"
+        for ns in of_kind(docs, "Namespace")
+        if ns["metadata"].get("labels", {}).get("pod-security.kubernetes.io/enforce") != "restricted"
+    ]
+
+
+def check_production(docs: list[Doc]) -> list[str]:
+    """Production only: images pinned by digest, every database backed up on a schedule."""
+    problems = []
+    for d in (*of_kind(docs, "Deployment"), *of_kind(docs, "Job")):
+        for c in d["spec"]["template"]["spec"]["containers"]:
+            if "@sha256:" not in c["image"]:
+                problems.append(f"{kind_of(d)}: image {c['image']} is not pinned by digest")
+    scheduled = {b["spec"]["cluster"]["name"] for b in of_kind(docs, "ScheduledBackup")}
+    for cluster in of_kind(docs, "Cluster"):
+        name = cluster["metadata"]["name"]
+        if not cluster["spec"].get("backup", {}).get("retentionPolicy"):
+            problems.append(f"Cluster/{name}: no backup with a retention policy")
+        if name not in scheduled:
+            problems.append(f"Cluster/{name}: no ScheduledBackup")
+        if "@sha256:" not in cluster["spec"].get("imageName", ""):
+            problems.append(f"Cluster/{name}: PostgreSQL image not pinned by digest (spec.imageName)")
     return problems
 
 
@@ -266,13 +530,14 @@ def check_unique(docs: list[Doc]) -> list[str]:
     return problems
 
 
-def check_overlay(docs: list[Doc], versions: Iterable[str]) -> tuple[list[str], int]:
+def check_overlay(docs: list[Doc], versions: Iterable[str], production: bool = False) -> tuple[list[str], int]:
     """All problems of one rendered overlay, and how many objects were schema-checked."""
     problems = [p for d in docs for p in check_shape(d)]
     core = [d for d in docs if is_core(str(d.get("apiVersion", "")))]
     if problems:
         return problems, 0
     problems += [p for d in core for p in check_schema(d, versions)]
+    problems += [p for d in docs if not is_core(str(d["apiVersion"])) for p in check_custom(d)]
     config = {c["metadata"]["name"]: set(c.get("data", {})) for c in of_kind(docs, "ConfigMap")}
     secrets = created_secrets(docs)
     for d in (*of_kind(docs, "Deployment"), *of_kind(docs, "Job")):
@@ -280,6 +545,9 @@ def check_overlay(docs: list[Doc], versions: Iterable[str]) -> tuple[list[str], 
     for name in SERVICES:
         problems += check_service(name, docs)
     problems += check_kafka(docs) + check_network(docs) + check_unique(docs)
+    problems += check_ingress(docs) + check_pod_security(docs)
+    if production:
+        problems += check_production(docs)
     return problems, len(core)
 
 
@@ -287,8 +555,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kustomize", default="kustomize", help="kustomize binary")
     parser.add_argument("--kube-version", action="append", help=f"default: {' '.join(KUBE_VERSIONS)}")
+    parser.add_argument("--acls", metavar="USER", help="print the ACLs the code needs for a KafkaUser, and stop")
     parser.add_argument("overlays", nargs="*", type=Path, help="default: every deploy/k8s/overlays/*")
     args = parser.parse_args()
+    if args.acls:
+        print(acl_yaml(operator_acls() if args.acls == OPERATOR_USER else expected_acls(args.acls)[0]))
+        return 0
     versions = args.kube_version or KUBE_VERSIONS
     overlays = args.overlays or sorted(p for p in OVERLAYS.iterdir() if (p / "kustomization.yaml").exists())
     failed = 0
@@ -296,7 +568,7 @@ def main() -> int:
         started = time.monotonic()
         try:
             docs = render(args.kustomize, overlay)
-            problems, schema_checked = check_overlay(docs, versions)
+            problems, schema_checked = check_overlay(docs, versions, overlay.name.startswith("production"))
         except (RuntimeError, yaml.YAMLError, KeyError, TypeError, AttributeError) as e:
             docs, problems, schema_checked = [], [f"{type(e).__name__}: {e}"], 0
         where = overlay.resolve()
@@ -304,7 +576,7 @@ def main() -> int:
         verdict = "FAIL" if problems else "ok"
         print(
             f"{verdict:4} {label}: {len(docs)} objects, {schema_checked} checked against Kubernetes "
-            f"{'/'.join(versions)} schemas, {len(docs) - schema_checked} custom resources; "
+            f"{'/'.join(versions)} schemas, {len(docs) - schema_checked} against CRD schemas; "
             f"{len(problems)} problems ({time.monotonic() - started:.1f}s)"
         )
         for problem in problems:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders every overlay under deploy/k8s/overlays with a pinned kustomize and checks the output offline
 # (deploy/validate.py). Needs Go (to build kustomize once, from the Go module proxy) and uv.
-# Extra arguments go to validate.py, e.g. an overlay path or --kube-version 1.33.
+# Extra arguments go to validate.py, e.g. an overlay path or --kube-version 1.35; `--kustomize-path` alone
+# only builds kustomize if needed and prints its path (deploy/tests use it).
 set -euo pipefail
 
 KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.8.1}"
@@ -23,6 +24,11 @@ if [ ! -x "$kustomize" ]; then
     fi
     # Moved into place only once built, so an interrupted build never leaves a broken binary behind.
     mv "$build_dir/kustomize" "$kustomize"
+fi
+
+if [ "${1:-}" = "--kustomize-path" ]; then
+    echo "$kustomize"
+    exit 0
 fi
 
 cd "$deploy_dir/.."
