@@ -340,9 +340,14 @@ def check_env(where: str, service: str, container: Doc, config: dict[str, set[st
     return problems
 
 
+# Secrets no manifest may hold (credentials of outside systems, signing keys): the operator creates them
+# before deploying, as docs/runbook.md (Secrets) says.
+OPERATOR_SECRETS = frozenset({"notifications-mail"})
+
+
 def created_secrets(docs: list[Doc]) -> set[str]:
-    """Secrets rendered here or written by the operators for the resources rendered here."""
-    secrets = {d["metadata"]["name"] for d in of_kind(docs, "Secret")}
+    """Secrets rendered here, written by the operators for the resources rendered here, or created by hand."""
+    secrets = {d["metadata"]["name"] for d in of_kind(docs, "Secret")} | OPERATOR_SECRETS
     secrets |= {d["metadata"]["name"] for d in of_kind(docs, "KafkaUser")}
     secrets |= {f"{d['metadata']['name']}-app" for d in of_kind(docs, "Cluster")}
     secrets |= {f"{d['metadata']['name']}-cluster-ca-cert" for d in of_kind(docs, "Kafka")}
