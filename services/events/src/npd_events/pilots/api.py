@@ -128,7 +128,7 @@ async def list_adoptions(pilot_id: UUID, principal: PrincipalDep, session: Sessi
     return Adoptions(spread=SpreadPublic.of(spread), items=[AdoptionPublic.of(v) for v in views])
 
 
-@router.get("/{pilot_id}/adoptions/history", responses=READ)
+@router.get("/{pilot_id}/adoption-history", responses=READ)
 async def adoption_history(
     pilot_id: UUID, principal: PrincipalDep, session: SessionDep, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AdoptionChangePublic]:

@@ -28,7 +28,7 @@ FollowedFilter = Annotated[bool, Query(description="Only pilots the caller follo
 
 
 class StakeholderBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
     name: Text = Field(min_length=1, max_length=200, examples=["VNG Realisatie"])
     role: Text = Field(min_length=1, max_length=100, examples=["financier"])
@@ -36,7 +36,8 @@ class StakeholderBody(BaseModel):
 
 
 class PilotBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Not stripped here: the domain tidies whitespace, and a schema-valid body is never refused for it.
+    model_config = ConfigDict(extra="forbid")
 
     title: Text = Field(min_length=2, max_length=200, examples=["Proactieve dienstverlening schuldhulp"])
     problem: Prose = Field(min_length=1, max_length=20000)

@@ -27,7 +27,8 @@ KpiId = Annotated[
 
 
 class PracticeBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Not stripped here: the domain tidies whitespace, and a schema-valid body is never refused for it.
+    model_config = ConfigDict(extra="forbid")
 
     title: Text = Field(min_length=2, max_length=200, examples=["Zaakgericht werken zonder nieuw systeem"])
     tried: Prose = Field(min_length=1, max_length=20000, description="What was tried; line breaks allowed.")
