@@ -144,6 +144,63 @@ async def test_several_events_in_a_day_make_one_digest_per_person_who_chose_it_i
     assert not [m for m in sink.to(a_mail or "") if str(m["Subject"]) in titles]
 
 
+async def test_a_run_that_cannot_take_all_held_mail_loses_none_of_it_and_splits_nobody_it_need_not(
+    kit: Any, token: Callable[..., Headers]
+) -> None:
+    async def hold(people: int) -> tuple[list[str], list[str]]:
+        org, members = await kit.organisation(people)
+        ids = [pid for pid, _ in members]
+        for pid in ids:
+            await kit.app.state.client.put("/v1/preferences/announcements", json={"email": "daily"}, headers=token(pid))
+        titles = [f"Stuk {i} {uuid4().hex[:6]}" for i in range(3)]
+        for title in titles:
+            await announce(kit, token, org, title)
+        async with kit.app.state.sessions() as session, session.begin():
+            await session.execute(
+                text(
+                    "UPDATE deliveries SET created_at = :at WHERE status = 'held' AND recipient = ANY(:people) "
+                    "AND message_id IN (SELECT id FROM messages WHERE title_nl = ANY(:titles))"
+                ),
+                {"at": datetime(2026, 3, 2, 10, 0, tzinfo=UTC), "people": ids, "titles": titles},
+            )
+        return ids, titles
+
+    async def collect_all(limit: int) -> int:
+        runs = 0
+        while True:
+            runs += 1
+            async with kit.app.state.sessions() as session, session.begin():
+                done = await digests.collect(session, datetime(2026, 3, 2, 23, 30, tzinfo=UTC), limit=limit)
+            if not done.full:
+                return runs
+
+    async def digests_of(pid: str) -> list[str]:
+        rows = await kit.rows(
+            "SELECT m.body_nl FROM messages m WHERE m.id IN "
+            "(SELECT digest_id FROM deliveries WHERE recipient = :p AND status = 'digested')",
+            p=pid,
+        )
+        return [r["body_nl"] for r in rows]
+
+    # Three people with three held mails each, four mails a run: a cut inside someone's mail waits.
+    people, titles = await hold(3)
+    assert await collect_all(limit=4) == 3
+    for pid in people:
+        [body] = await digests_of(pid)
+        assert all(body.count(f"* {title}\n") == 1 for title in titles), body
+    # Two mails a run: each person alone fills one, so their digest comes in two parts, none lost.
+    people, titles = await hold(2)
+    await collect_all(limit=2)
+    for pid in people:
+        bodies = await digests_of(pid)
+        assert len(bodies) == 2
+        assert all(sum(body.count(f"* {title}\n") for body in bodies) == 1 for title in titles), bodies
+    held = await kit.rows(
+        "SELECT count(*) AS n FROM deliveries WHERE status = 'held' AND recipient = ANY(:p)", p=people
+    )
+    assert held[0]["n"] == 0
+
+
 async def test_erasure_removes_the_persons_address_inbox_deliveries_and_preferences(
     kit: Any, token: Callable[..., Headers]
 ) -> None:

@@ -2,13 +2,17 @@
 one mail once their period has ended in their own time zone (default Europe/Amsterdam).
 
 `collect(session, now)` takes the moment as an argument, so tests run it at any hour of any day; the
-process runs it every NOTIFICATIONS_DIGEST_INTERVAL_S seconds. A digest's id derives from the person, the
-cadence and the period, so running it twice (or on two replicas) makes one digest.
+process runs it every NOTIFICATIONS_DIGEST_INTERVAL_S seconds, and again at once while a run was full. A run
+takes at most `limit` held mails and never splits a person's period between runs: when the cut falls inside
+a person's mail, that person waits for the next run (unless they alone fill it, when their digest comes in
+parts). A digest's id derives from the person, the cadence, the period and its first mail, so running it
+twice (or on two replicas) makes one digest, and a second part is a second digest, never a lost one.
 """
 
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
@@ -52,15 +56,22 @@ _DELIVERY = text(
 _DIGESTED = text("UPDATE deliveries SET status = 'digested', digest_id = :digest_id WHERE id = :id")
 
 
-async def collect(session: AsyncSession, now: datetime, limit: int = 20_000) -> int:
-    """Turn due held mail into digests (one per person and period); how many digests were made."""
+@dataclass(frozen=True)
+class Collected:
+    digests: int
+    full: bool  # the run took as many held mails as it may: more may be due
+
+
+async def collect(session: AsyncSession, now: datetime, limit: int = 20_000) -> Collected:
+    """Turn due held mail into digests (one per person and period)."""
     rows = list((await session.execute(_DUE, {"now": now, "limit": limit})).mappings())
-    made = 0
-    for (person, cadence), items in groupby(rows, key=lambda r: (r["recipient"], r["cadence"])):
-        held = list(items)
-        await _digest(session, person, Cadence(cadence), held)
-        made += 1
-    return made
+    groups = [list(items) for _, items in groupby(rows, key=lambda r: (r["recipient"], r["cadence"]))]
+    full = len(rows) >= limit
+    if full and len(groups) > 1:
+        groups.pop()  # the cut may fall inside this person's mail: all of it comes in the next run
+    for held in groups:
+        await _digest(session, held[0]["recipient"], Cadence(held[0]["cadence"]), held)
+    return Collected(len(groups), full)
 
 
 async def _digest(session: AsyncSession, person: str, cadence: Cadence, held: list[Any]) -> None:
@@ -69,7 +80,7 @@ async def _digest(session: AsyncSession, person: str, cadence: Cadence, held: li
     en = Digest(cadence, period_end, tuple(DigestItem(r["title_en"], r["body_en"], r["occurred_at"]) for r in held))
     title_nl, body_nl = render_digest(nl, english=False)
     title_en, body_en = render_digest(en, english=True)
-    the_id = digest_id(person, cadence, period_end)
+    the_id = digest_id(person, cadence, period_end, first=held[0]["id"])
     await session.execute(
         _MESSAGE,
         {
@@ -88,14 +99,17 @@ async def _digest(session: AsyncSession, person: str, cadence: Cadence, held: li
 
 async def run(sessions: async_sessionmaker[AsyncSession], every_s: float, clock: Callable[[], datetime]) -> None:
     while True:
+        full = False
         try:
             async with sessions() as session, session.begin():
-                made = await collect(session, clock())
-            if made:
-                log.info("%d digests made", made)
+                done = await collect(session, clock())
+            full = done.full
+            if done.digests:
+                log.info("%d digests made", done.digests)
         except Exception:
             log.exception("collecting digests failed; trying again at the next interval")
-        await asyncio.sleep(every_s)
+        if not full:
+            await asyncio.sleep(every_s)
 
 
 def utc_now() -> datetime:

@@ -203,9 +203,9 @@ class Digest:
 _DIGESTS = UUID("9d7e3c41-2b6a-4f55-8e0c-51a4f3d2b7aa")
 
 
-def digest_id(person_id: str, cadence: Cadence, period_start: datetime) -> UUID:
-    """One digest per person and period, however often the digest loop runs."""
-    return uuid5(_DIGESTS, f"{person_id}:{cadence.value}:{period_start.date().isoformat()}")
+def digest_id(person_id: str, cadence: Cadence, period_start: datetime, first: UUID) -> UUID:
+    """One digest per person, period and first held mail, however often the digest loop runs."""
+    return uuid5(_DIGESTS, f"{person_id}:{cadence.value}:{period_start.date().isoformat()}:{first}")
 
 
 def render_digest(digest: Digest, english: bool) -> tuple[str, str]:
