@@ -184,6 +184,24 @@ OPERATIONS = {
         "GET /v1/public/meetings",
         "GET /v1/public/reports",
         "GET /v1/public/reports/{report_id}",
+        # practices and pilots (issue 10)
+        "POST /v1/practices",
+        "GET /v1/practices",
+        "GET /v1/practices/{practice_id}",
+        "PUT /v1/practices/{practice_id}",
+        "DELETE /v1/practices/{practice_id}",
+        "GET /v1/public/practices",
+        "GET /v1/public/practices/{practice_id}",
+        "POST /v1/pilots",
+        "GET /v1/pilots",
+        "GET /v1/pilots/{pilot_id}",
+        "PUT /v1/pilots/{pilot_id}",
+        "PUT /v1/pilots/{pilot_id}/follow",
+        "DELETE /v1/pilots/{pilot_id}/follow",
+        "GET /v1/pilots/{pilot_id}/adoptions",
+        "GET /v1/pilots/{pilot_id}/adoption-history",
+        "PUT /v1/pilots/{pilot_id}/adoptions/{organisation_id}",
+        "DELETE /v1/pilots/{pilot_id}/adoptions/{organisation_id}",
     ],
     "benchmark": [
         "GET /healthz",
@@ -293,6 +311,20 @@ KNOWN_FINDINGS = [
                                  "duration_minutes": 60}),
             ("POST /v1/venues", {"organisation_id": "00000000-0000-4000-8000-000000000000", "name": "Zaal",
                                  "address": "Markt 1", "postal_code": "1234 AB", "city": "Ede"}),
+        )
+    ),
+    *(
+        Finding(
+            "events", operation, "positive_data_acceptance", "admin", {"body": body, "media_type": "application/json"},
+            "deliberate (practices and pilots): a group label needs its group, only that label names one, links name "
+            "meetings and reports that exist, a pilot's organisations are members; a schema-valid body that breaks "
+            "one gets 422 with the rule's own problem type",
+            exact_check="valid_input_accepted",
+        )
+        for operation, body in (
+            ("POST /v1/practices", {"title": "Praktijk", "tried": "Iets", "themes": ["hr"], "label": "group"}),
+            ("POST /v1/pilots", {"title": "Pilot", "problem": "Iets", "approach": "Zo", "supplier_name": "Leverancier",
+                                 "owner_organisation_id": "00000000-0000-4000-8000-000000000000"}),
         )
     ),
 ]  # fmt: skip

@@ -1,6 +1,6 @@
 """The event catalogue: every event type the platform publishes, by its CloudEvents type name."""
 
-from npd_contracts import benchmark, contact, groups, meetings, membership, notifications, people
+from npd_contracts import benchmark, contact, groups, meetings, membership, notifications, people, pilots, practices
 from npd_contracts.base import EventData
 
 EVENT_TYPES: dict[str, type[EventData]] = {
@@ -55,6 +55,14 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         benchmark.SubmissionReceived,
         benchmark.SubmissionReturned,
         benchmark.SubmissionFinalised,
+        practices.PracticeShared,
+        practices.PracticeUpdated,
+        practices.PracticeWithdrawn,
+        pilots.PilotRegistered,
+        pilots.PilotUpdated,
+        pilots.PilotFollowed,
+        pilots.PilotUnfollowed,
+        pilots.PilotAdoptionChanged,
     )
 }
 

@@ -34,6 +34,8 @@ BENCHMARK_SUBMISSION = Topic("npd.benchmark.submission")
 MEMBERSHIP_CONTACT = Topic("npd.membership.contact", compacted=True)
 NOTIFICATIONS_DELIVERY = Topic("npd.notifications.delivery")
 BENCHMARK_CYCLE = Topic("npd.benchmark.cycle")
+EVENTS_PRACTICE = Topic("npd.events.practice")
+EVENTS_PILOT = Topic("npd.events.pilot")
 
 ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_ORGANISATION,
@@ -45,6 +47,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_CONTACT,
     NOTIFICATIONS_DELIVERY,
     BENCHMARK_CYCLE,
+    EVENTS_PRACTICE,
+    EVENTS_PILOT,
 )
 
 

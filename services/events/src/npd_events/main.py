@@ -6,7 +6,7 @@ person events into its own read models and reacts to departures and erasures.
 """
 
 from fastapi import APIRouter, FastAPI
-from npd_contracts import EventData
+from npd_contracts import EventData, pilots, practices
 from npd_contracts import meetings as events
 from npd_runtime import Problems, ServiceSpec, create_service_app
 
@@ -16,6 +16,8 @@ from npd_events.handlers import HANDLERS
 from npd_events.meetings import api as meetings_api
 from npd_events.meetings import venues_api
 from npd_events.papers import api as papers_api
+from npd_events.pilots import api as pilots_api
+from npd_events.practices import api as practices_api
 from npd_events.registrations import api as registrations_api
 from npd_events.reports import api as reports_api
 from npd_events.rotation import api as rotation_api
@@ -23,6 +25,7 @@ from npd_events.sweep import with_sweeper
 
 ROUTERS: list[APIRouter] = [meetings_api.router, venues_api.router, registrations_api.router, rotation_api.router]
 ROUTERS += [calendars_api.router, papers_api.router, papers_api.papers, reports_api.router, reports_api.public]
+ROUTERS += [practices_api.router, practices_api.public, pilots_api.router]
 PROBLEMS: Problems = {
     **meetings_api.PROBLEMS,
     **venues_api.PROBLEMS,
@@ -31,6 +34,8 @@ PROBLEMS: Problems = {
     **calendars_api.PROBLEMS,
     **papers_api.PROBLEMS,
     **reports_api.PROBLEMS,
+    **practices_api.PROBLEMS,
+    **pilots_api.PROBLEMS,
 }
 PUBLISHES: list[type[EventData]] = [
     events.MeetingScheduled,
@@ -51,6 +56,14 @@ PUBLISHES: list[type[EventData]] = [
     events.PaperSubmitted,
     events.PaperDecided,
     events.ProgrammePublished,
+    practices.PracticeShared,
+    practices.PracticeUpdated,
+    practices.PracticeWithdrawn,
+    pilots.PilotRegistered,
+    pilots.PilotUpdated,
+    pilots.PilotFollowed,
+    pilots.PilotUnfollowed,
+    pilots.PilotAdoptionChanged,
 ]
 # Public listings (no login: the network's open-government duty) and calendar feeds, whose secret URL is the
 # credential because calendar clients cannot send bearer tokens.

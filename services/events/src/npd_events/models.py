@@ -5,12 +5,14 @@ registrations and guest chairs are this service's own.
 """
 
 from typing import Any
+from uuid import UUID
 
 from npd_runtime import Entity, Enum, EnumTuple, access_tables, messaging_tables
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -24,7 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.engine import Dialect
 
 from npd_events.calendars.domain import FeedToken
@@ -341,3 +343,154 @@ PAPERS = Entity(Paper, papers)
 REVIEWS = Entity(Review, reviews)
 PROGRAMME_SESSIONS = Entity(Session, programme_sessions)
 REPORTS = Entity(Report, reports)
+
+
+# -- practices and pilots (issue 10) --------------------------------------------------------------------------
+
+from npd_events.pilots.domain import (  # noqa: E402
+    Adoption,
+    AdoptionChange,
+    AdoptionStatus,
+    Pilot,
+    PilotStatus,
+    Stakeholder,
+)
+from npd_events.practices.domain import Practice, PracticeLabel, Theme  # noqa: E402
+
+
+class UuidTuple(TypeDecorator[tuple[UUID, ...]]):
+    """A uuid[] column that Python reads as a tuple."""
+
+    impl = ARRAY
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(Uuid)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> list[UUID] | None:
+        return None if value is None else list(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[UUID, ...] | None:
+        return None if value is None else tuple(value)
+
+
+class Stakeholders(TypeDecorator[tuple[Stakeholder, ...]]):
+    """A pilot's stakeholders as a JSON array of {name, role, organisation_id}."""
+
+    impl = JSONB
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> list[dict[str, str | None]] | None:
+        if value is None:
+            return None
+        return [
+            {"name": s.name, "role": s.role, "organisation_id": str(s.organisation_id) if s.organisation_id else None}
+            for s in value
+        ]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[Stakeholder, ...] | None:
+        if value is None:
+            return None
+        return tuple(
+            Stakeholder(s["name"], s["role"], UUID(s["organisation_id"]) if s["organisation_id"] else None)
+            for s in value
+        )
+
+
+# Dutch stems (the network writes Dutch) and the words as written (English terms, names, abbreviations).
+PRACTICE_BODY = "tried || ' ' || worked || ' ' || failed || ' ' || lessons"
+PRACTICE_SEARCH = (
+    "setweight(to_tsvector('dutch'::regconfig, title), 'A') || setweight(to_tsvector('simple'::regconfig, title), 'A')"
+    f" || setweight(to_tsvector('dutch'::regconfig, {PRACTICE_BODY}), 'B')"
+    f" || setweight(to_tsvector('simple'::regconfig, {PRACTICE_BODY}), 'B')"
+)
+
+practices = Table(
+    "practices",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("tried", Text, nullable=False),
+    Column("worked", Text, nullable=False),
+    Column("failed", Text, nullable=False),
+    Column("lessons", Text, nullable=False),
+    Column("contact", String(300), nullable=False),
+    Column("themes", EnumTuple(Theme, 40), nullable=False),
+    Column("label", Enum(PracticeLabel, 20), nullable=False),
+    Column("group_id", Uuid),
+    Column("meeting_ids", UuidTuple(), nullable=False),
+    Column("report_ids", UuidTuple(), nullable=False),
+    Column("kpi_ids", TextTuple(60), nullable=False),
+    Column("author_id", String(255)),
+    Column("organisation_id", Uuid),
+    _at("shared_at"),
+    _at("updated_at"),
+    _at("withdrawn_at", nullable=True),
+    Column("search", TSVECTOR, Computed(PRACTICE_SEARCH, persisted=True)),
+    Index("ix_practices_search", "search", postgresql_using="gin"),
+    Index("ix_practices_label_shared", "label", "shared_at", postgresql_where=text("withdrawn_at IS NULL")),
+    Index("ix_practices_group", "group_id", postgresql_where=text("group_id IS NOT NULL")),
+    Index("ix_practices_author", "author_id"),
+    Index("ix_practices_themes", "themes", postgresql_using="gin"),
+    Index("ix_practices_links", "meeting_ids", "report_ids", "kpi_ids", postgresql_using="gin"),
+)
+
+pilots = Table(
+    "pilots",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("problem", Text, nullable=False),
+    Column("approach", Text, nullable=False),
+    Column("status", Enum(PilotStatus, 20), nullable=False),
+    Column("results", Text, nullable=False),
+    Column("documents", Attachments, nullable=False),
+    Column("owner_organisation_id", Uuid, nullable=False),
+    Column("executive_organisation_id", Uuid),
+    Column("supplier_name", String(200), nullable=False),
+    Column("supplier_organisation_id", Uuid),
+    Column("stakeholders", Stakeholders, nullable=False),
+    Column("registered_by", String(255)),
+    _at("registered_at"),
+    _at("updated_at"),
+    Index("ix_pilots_status_registered", "status", "registered_at"),
+    Index("ix_pilots_owner", "owner_organisation_id"),
+)
+
+pilot_follows = Table(
+    "pilot_follows",
+    metadata,
+    Column("pilot_id", Uuid, ForeignKey("pilots.id"), primary_key=True),
+    Column("person_id", String(255), primary_key=True),
+    _at("followed_at"),
+    Index("ix_pilot_follows_person", "person_id"),
+)
+
+pilot_adoptions = Table(
+    "pilot_adoptions",
+    metadata,
+    Column("pilot_id", Uuid, ForeignKey("pilots.id"), primary_key=True),
+    Column("organisation_id", Uuid, primary_key=True),
+    Column("status", Enum(AdoptionStatus, 10), nullable=False),
+    Column("set_by", String(255)),
+    _at("changed_at"),
+    Index("ix_pilot_adoptions_pilot_status", "pilot_id", "status"),
+)
+
+pilot_adoption_history = Table(
+    "pilot_adoption_history",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("pilot_id", Uuid, ForeignKey("pilots.id"), nullable=False),
+    Column("organisation_id", Uuid, nullable=False),
+    Column("status", Enum(AdoptionStatus, 10)),
+    Column("previous_status", Enum(AdoptionStatus, 10)),
+    Column("set_by", String(255)),
+    _at("changed_at"),
+    Index("ix_pilot_adoption_history_pilot", "pilot_id", "changed_at"),
+)
+
+PRACTICES = Entity(Practice, practices)
+PILOTS = Entity(Pilot, pilots)
+ADOPTIONS = Entity(Adoption, pilot_adoptions)
+ADOPTION_HISTORY = Entity(AdoptionChange, pilot_adoption_history)
