@@ -46,6 +46,8 @@ from npd_contracts.meetings import (
     WaitlistOffered,
     WaitlistPromoted,
 )
+from npd_contracts.pilots import PilotFollowed, PilotRegistered, PilotStatus, PilotUpdated
+from npd_contracts.practices import PracticeLabel, PracticeShared, PracticeTheme
 from npd_devstack.smtp_sink import MailSink
 from npd_notifications.domain import Cadence, Category, Channel
 from npd_notifications.preferences import choose
@@ -372,6 +374,63 @@ async def results_published(kit: Any) -> Scenario:
     return Scenario(event, admin, address, False, "Benchmarkresultaten gepubliceerd (versie 2)")
 
 
+def _practice(label: PracticeLabel, group: UUID | None = None, title: str | None = None) -> PracticeShared:
+    return PracticeShared(
+        practice_id=uuid4(),
+        label=label,
+        group_id=group,
+        themes=[PracticeTheme.DATA_SHARING],
+        title=title,
+        author_id=None if label is PracticeLabel.CHATHAM_HOUSE else f"author-{uuid4().hex[:6]}",
+        organisation_id=None,
+        shared_at=NOW,
+    )
+
+
+async def practice_shared_group(kit: Any) -> Scenario:
+    group = _group(GroupKind.EXPERT_COMMUNITY)
+    member, address = await kit.person(language="en")
+    await kit.handle(
+        group, PersonJoinedGroup(person_id=member, group_id=group.group_id, role=GroupRole.MEMBER, joined_at=NOW)
+    )
+    event = _practice(PracticeLabel.GROUP, group.group_id)
+    return Scenario(event, member, address or "", True, f"New practice in {group.name}")
+
+
+async def practice_shared_network(kit: Any) -> Scenario:
+    pid, address = await kit.person()
+    await wants_network_news_at_once(kit, pid)
+    event = _practice(PracticeLabel.CHATHAM_HOUSE, title=f"Gegevens delen {uuid4().hex[:6]}")
+    return Scenario(event, pid, address or "", False, f"Gedeelde praktijk: {event.title}")
+
+
+async def pilot_updated_followers(kit: Any) -> Scenario:
+    pid, address = await kit.person(language="en")
+    await wants_network_news_at_once(kit, pid)
+    pilot, title = uuid4(), f"Slim loket {uuid4().hex[:6]}"
+    await kit.handle(
+        PilotRegistered(
+            pilot_id=pilot,
+            title=title,
+            status=PilotStatus.RUNNING,
+            owner_organisation_id=uuid4(),
+            registered_by=None,
+            registered_at=NOW,
+        ),
+        PilotFollowed(pilot_id=pilot, person_id=pid, followed_at=NOW),
+    )
+    event = PilotUpdated(
+        pilot_id=pilot,
+        title=title,
+        status=PilotStatus.PROVEN,
+        previous_status=PilotStatus.RUNNING,
+        results_changed=True,
+        changed=["status", "results"],
+        updated_at=NOW,
+    )
+    return Scenario(event, pid, address or "", True, f"Pilot: {title}")
+
+
 SCENARIOS: dict[str, Callable[[Any], Awaitable[Scenario]]] = {
     "member_joined.welcome": member_joined_welcome,
     "member_joined.board": member_joined_board,
@@ -395,6 +454,9 @@ SCENARIOS: dict[str, Callable[[Any], Awaitable[Scenario]]] = {
     "organisation_invited.org_admins": organisation_invited,
     "submission_reminded.org_admins": submission_reminded,
     "benchmark_results_published.participants": results_published,
+    "practice_shared.group": practice_shared_group,
+    "practice_shared.network": practice_shared_network,
+    "pilot_updated.followers": pilot_updated_followers,
 }
 
 

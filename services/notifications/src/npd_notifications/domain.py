@@ -76,7 +76,8 @@ class Audience:
     `group_roles` role when given), or everyone; less those `excluded`. From the small read models of
     other services' events: those the `meeting` is for when it is a group's or the board's, those with a
     place at `registered_for` (and those on its waitlist if `waitlist`), the submitter of `paper_of`,
-    and (with `roles`) the role holders of the organisations invited to the benchmark cycle `invited_to`."""
+    (with `roles`) the role holders of the organisations invited to the benchmark cycle `invited_to`, and
+    the followers of the pilot `followers_of`."""
 
     people: tuple[str, ...] = ()
     organisation: UUID | None = None
@@ -91,6 +92,7 @@ class Audience:
     waitlist: bool = False
     paper_of: UUID | None = None
     invited_to: UUID | None = None
+    followers_of: UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,9 @@ def _audience_sql(audience: Audience) -> tuple[str, dict[str, Any]]:
     if audience.paper_of is not None:
         parts.append("SELECT submitter_id AS person_id FROM paper_submitters WHERE paper_id = CAST(:paper_of AS uuid)")
         params["paper_of"] = audience.paper_of
+    if audience.followers_of is not None:
+        parts.append("SELECT person_id FROM pilot_followers WHERE pilot_id = CAST(:followers_of AS uuid)")
+        params["followers_of"] = audience.followers_of
     if not parts:
         parts.append("SELECT CAST(NULL AS varchar) AS person_id WHERE false")
     sql = " UNION ".join(parts)

@@ -42,6 +42,7 @@ from npd_contracts.meetings import (
     Waitlisted,
     WaitlistPromoted,
 )
+from npd_contracts.pilots import PilotFollowed, PilotRegistered, PilotUnfollowed, PilotUpdated
 from npd_runtime import Handler
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +53,7 @@ from npd_notifications.models import (
     messages,
     notifications,
     paper_submitters,
+    pilot_followers,
     preference_settings,
     preferences,
     recipients,
@@ -164,6 +166,7 @@ async def erase(session: AsyncSession, person_ids: Sequence[str]) -> None:
     await session.execute(delete(recipients).where(recipients.c.person_id.in_(ids)))
     await session.execute(delete(meeting_registrations).where(meeting_registrations.c.person_id.in_(ids)))
     await session.execute(delete(paper_submitters).where(paper_submitters.c.submitter_id.in_(ids)))
+    await session.execute(delete(pilot_followers).where(pilot_followers.c.person_id.in_(ids)))
 
 
 async def on_person_erased(session: AsyncSession, events: Sequence[Envelope[PersonErased]]) -> None:
@@ -245,6 +248,15 @@ _PAPER = text(
     "INSERT INTO paper_submitters (paper_id, title, submitter_id) VALUES (:paper_id, :title, :submitter_id) "
     "ON CONFLICT (paper_id) DO NOTHING"
 )
+_PILOT = text(
+    "INSERT INTO recipient_pilots (pilot_id, title, changed_at) VALUES (:pilot_id, :title, :at) "
+    "ON CONFLICT (pilot_id) DO UPDATE SET title = excluded.title, changed_at = excluded.changed_at "
+    "WHERE recipient_pilots.changed_at <= excluded.changed_at"
+)
+_FOLLOW = text(
+    "INSERT INTO pilot_followers (pilot_id, person_id) VALUES (:pilot_id, :person_id) ON CONFLICT DO NOTHING"
+)
+_UNFOLLOW = text("DELETE FROM pilot_followers WHERE pilot_id = :pilot_id AND person_id = :person_id")
 _INVITED = text(
     "INSERT INTO benchmark_invitations (cycle_id, organisation_id) VALUES (:cycle_id, :organisation_id) "
     "ON CONFLICT DO NOTHING"
@@ -303,6 +315,26 @@ async def on_organisation_invited(session: AsyncSession, events: Sequence[Envelo
     await _each(session, _INVITED, rows)
 
 
+async def on_pilot(session: AsyncSession, events: Sequence[Envelope[PilotRegistered] | Envelope[PilotUpdated]]) -> None:
+    rows = [
+        {
+            "pilot_id": e.data.pilot_id,
+            "title": e.data.title,
+            "at": e.data.registered_at if isinstance(e.data, PilotRegistered) else e.data.updated_at,
+        }
+        for e in events
+    ]
+    await _each(session, _PILOT, rows)
+
+
+async def on_pilot_follow(
+    session: AsyncSession, events: Sequence[Envelope[PilotFollowed] | Envelope[PilotUnfollowed]]
+) -> None:
+    for e in events:  # in order: a follow and its end may share a batch (the topic is keyed by pilot)
+        row = {"pilot_id": e.data.pilot_id, "person_id": e.data.person_id}
+        await session.execute(_FOLLOW if isinstance(e.data, PilotFollowed) else _UNFOLLOW, row)
+
+
 # Read-model handlers by event; a rule's fan-out for the same event runs after these (handlers.py).
 READ_MODEL: Mapping[type[EventData], Handler] = {
     PersonRegistered: on_person_registered,
@@ -325,4 +357,8 @@ READ_MODEL: Mapping[type[EventData], Handler] = {
     RegistrationCancelled: on_registration_cancelled,
     PaperSubmitted: on_paper_submitted,
     OrganisationInvited: on_organisation_invited,
+    PilotRegistered: on_pilot,
+    PilotUpdated: on_pilot,
+    PilotFollowed: on_pilot_follow,
+    PilotUnfollowed: on_pilot_follow,
 }

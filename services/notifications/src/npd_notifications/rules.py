@@ -46,6 +46,8 @@ from npd_contracts.meetings import (
     WaitlistOffered,
     WaitlistPromoted,
 )
+from npd_contracts.pilots import PilotStatus, PilotUpdated
+from npd_contracts.practices import PracticeLabel, PracticeShared
 
 from npd_notifications.domain import DEFAULT_TIME_ZONE, Audience, Category, Template
 
@@ -124,6 +126,35 @@ class Rule(Generic[E]):
     meeting: Callable[[E], UUID | None] = _nothing  # whose title is {meeting} (as notifications last heard it)
     paper: Callable[[E], UUID | None] = _nothing  # whose title is {paper}
     params: Callable[[E], dict[str, str]] = field(default=_no_params)
+
+
+_PILOT_STATUS = {
+    PilotStatus.PREPARING: ("in voorbereiding", "being prepared"),
+    PilotStatus.RUNNING: ("loopt", "running"),
+    PilotStatus.EVALUATING: ("wordt geëvalueerd", "being evaluated"),
+    PilotStatus.PROVEN: ("bewezen", "proven"),
+    PilotStatus.STOPPED: ("gestopt", "stopped"),
+}
+
+
+def _pilot_news(e: PilotUpdated) -> dict[str, str]:
+    nl, en = [], []
+    if e.status is not e.previous_status:
+        nl.append(f"de status is nu: {_PILOT_STATUS[e.status][0]}")
+        en.append(f"its status is now: {_PILOT_STATUS[e.status][1]}")
+    if e.results_changed:
+        nl.append("er zijn nieuwe resultaten")
+        en.append("there are new results")
+    return {"title": e.title, "what": "; ".join(nl), "what_en": "; ".join(en)}
+
+
+def _not_the_author(author: str | None) -> tuple[str, ...]:
+    return (author,) if author else ()
+
+
+# Labels whose practices the whole network may read: their sharing is network news. A Chatham House
+# practice's event names nobody, and its message says only the title (as every label's message does).
+_NETWORK_LABELS = (PracticeLabel.PUBLIC, PracticeLabel.NETWORK, PracticeLabel.CHATHAM_HOUSE)
 
 
 RULES: tuple[Rule[Any], ...] = (
@@ -474,6 +505,56 @@ RULES: tuple[Rule[Any], ...] = (
             title_en="Benchmark results published (version {version})",
             body_en="The results of the benchmark your organisation took part in have been published: {released} "
             "figures. Compare your organisation in the benchmark.",
+        ),
+    ),
+    # -- practices and pilots (events, issue 10) ---------------------------------------------------------
+    # A practice shared with one group tells that group's members; its event has no title (the topic is read
+    # network-wide), so neither has the message: they read it where the label is enforced.
+    Rule(
+        name="practice_shared.group",
+        event=PracticeShared,
+        category=Category.GROUPS,
+        when=lambda e: e.label is PracticeLabel.GROUP and e.group_id is not None,
+        audience=lambda e: Audience(groups=(e.group_id,) if e.group_id else (), excluded=_not_the_author(e.author_id)),
+        at=lambda e: e.shared_at,
+        group=lambda e: e.group_id,
+        template=Template(
+            title_nl="Nieuwe praktijk in {group}",
+            body_nl="Er is een praktijk gedeeld met alleen {group}. Lees hem in de praktijkenbank; hij blijft "
+            "binnen de groep.",
+            title_en="New practice in {group}",
+            body_en="A practice has been shared with {group} only. Read it in the practice library; it stays "
+            "within the group.",
+        ),
+    ),
+    Rule(
+        name="practice_shared.network",
+        event=PracticeShared,
+        category=Category.NETWORK,
+        when=lambda e: e.label in _NETWORK_LABELS and e.title is not None,
+        audience=lambda e: Audience(everyone=True, excluded=_not_the_author(e.author_id)),
+        at=lambda e: e.shared_at,
+        params=lambda e: {"title": e.title or ""},
+        template=Template(
+            title_nl="Gedeelde praktijk: {title}",
+            body_nl="Een collega uit het netwerk deelt wat werkte en wat niet: {title}.",
+            title_en="Shared practice: {title}",
+            body_en="A colleague in the network shares what worked and what did not: {title}.",
+        ),
+    ),
+    Rule(
+        name="pilot_updated.followers",
+        event=PilotUpdated,
+        category=Category.NETWORK,
+        when=lambda e: e.status is not e.previous_status or e.results_changed,
+        audience=lambda e: Audience(followers_of=e.pilot_id),
+        at=lambda e: e.updated_at,
+        params=_pilot_news,
+        template=Template(
+            title_nl="Pilot: {title}",
+            body_nl="Nieuws over de pilot {title}, die u volgt: {what}.",
+            title_en="Pilot: {title}",
+            body_en="News about the pilot {title}, which you follow: {what_en}.",
         ),
     ),
 )
