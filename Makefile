@@ -9,7 +9,7 @@ UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
 .PHONY: help setup run infra test lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer bench-events bench-benchmark bench-calendar \
-	bench-kafka-hop bench-directory bench-fanout token migrate notifications-rebuild dlq demo clean
+	bench-kafka-hop bench-directory bench-fanout token migrate notifications-rebuild dlq demo images clean
 
 help:
 	@echo "make run     start Kafka, PostgreSQL and the four services; restarts a service that exits (Ctrl-C stops all)"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench-benchmark   publishing benchmark results, 1,000 organisations x 200 KPIs, against a plain SQL aggregate"
 	@echo "make bench-calendar    per-person calendar feed at 20,000 meetings a year and 200,000 people, against its SQL"
 	@echo "make schemas regenerate contracts/schemas after changing an event model"
+	@echo "make images  build the image (docker or podman; TAG=dev); without either, make test runs its build steps"
 	@echo ""
 	@echo "The tools themselves are in .venv/bin after any of these: npd-dev, npd-dlq, alembic, pytest."
 
@@ -119,3 +120,16 @@ bench-calendar: setup
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache
+
+# One image for the four services (deploy/Containerfile). Without a container engine the build stage's steps
+# still run in `make test` (deploy/tests/test_image_environment.py), and a service starts from their result.
+TAG ?= dev
+images:
+	@if command -v podman >/dev/null && podman info >/dev/null 2>&1; then \
+		podman build -f deploy/Containerfile --ignorefile deploy/Containerfile.dockerignore -t npd-platform:$(TAG) .; \
+	elif command -v docker >/dev/null && docker info >/dev/null 2>&1; then \
+		DOCKER_BUILDKIT=1 docker build -f deploy/Containerfile -t npd-platform:$(TAG) .; \
+	else \
+		echo "make images: no container engine answers here (docker or podman); make test runs the build steps"; \
+		echo "(deploy/tests/test_image_environment.py) and starts a service from their result"; exit 1; \
+	fi
