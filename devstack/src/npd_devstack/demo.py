@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 
 from npd_devstack import demo_data as data
+from npd_devstack.demo_knowledge import DemoOrg, seed_knowledge
+from npd_devstack.demo_knowledge import SeedFailed as KnowledgeSeedFailed
 from npd_devstack.demo_meetings import EventsSeedFailed, MeetingsSeeder
 from npd_devstack.demo_programme import SeedFailed as ProgrammeSeedFailed
 from npd_devstack.demo_programme import seed_programme
@@ -293,5 +295,19 @@ async def seed(
     try:
         made |= await seed_programme(events, issuer, speakers, transport=events_transport, wait_s=wait_s)
     except ProgrammeSeedFailed as failure:
+        raise SeedFailed(str(failure)) from failure
+    # Practices under every label and pilots with their spread: the organisations whose admin is the demo's
+    # contact (one someone else applied for has another admin) own and adopt them.
+    ours = [
+        DemoOrg(org_id, f"demo-{org.slug}-contact")
+        for org, org_id, headers in orgs.values()
+        if headers is not seeder.admin
+    ]
+    groups = {name: (seeder.group_ids[name], members) for name, members in seeder.group_members.items()}
+    try:
+        made |= await seed_knowledge(
+            events, issuer, [sub for sub, _ in people], groups, ours, transport=events_transport, wait_s=wait_s
+        )
+    except KnowledgeSeedFailed as failure:
         raise SeedFailed(str(failure)) from failure
     return seeder.created | made
