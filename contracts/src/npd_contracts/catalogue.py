@@ -1,6 +1,6 @@
 """The event catalogue: every event type the platform publishes, by its CloudEvents type name."""
 
-from npd_contracts import benchmark, contact, groups, meetings, membership, notifications, people
+from npd_contracts import benchmark, contact, groups, meetings, membership, mobility, notifications, people, positions
 from npd_contracts.base import EventData
 
 EVENT_TYPES: dict[str, type[EventData]] = {
@@ -55,6 +55,16 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         benchmark.SubmissionReceived,
         benchmark.SubmissionReturned,
         benchmark.SubmissionFinalised,
+        positions.PositionDrafted,
+        positions.PositionRevised,
+        positions.PositionCirculated,
+        positions.PositionEndorsed,
+        positions.PositionAbstained,
+        positions.PositionReminderDue,
+        positions.PositionPublished,
+        mobility.OpportunityPublished,
+        mobility.InterestExpressed,
+        mobility.OpportunityClosed,
     )
 }
 

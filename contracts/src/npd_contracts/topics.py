@@ -34,6 +34,9 @@ BENCHMARK_SUBMISSION = Topic("npd.benchmark.submission")
 MEMBERSHIP_CONTACT = Topic("npd.membership.contact", compacted=True)
 NOTIFICATIONS_DELIVERY = Topic("npd.notifications.delivery")
 BENCHMARK_CYCLE = Topic("npd.benchmark.cycle")
+# Issue 10 (one voice, staff mobility): joint positions and mobility opportunities, both from membership.
+MEMBERSHIP_POSITION = Topic("npd.membership.position")
+MEMBERSHIP_OPPORTUNITY = Topic("npd.membership.opportunity")
 
 ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_ORGANISATION,
@@ -45,6 +48,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_CONTACT,
     NOTIFICATIONS_DELIVERY,
     BENCHMARK_CYCLE,
+    MEMBERSHIP_POSITION,
+    MEMBERSHIP_OPPORTUNITY,
 )
 
 
