@@ -255,7 +255,7 @@ async def test_bad_listings_get_precise_problems(market_of: Callable[[], Awaitab
     stranger = await post(
         "/v1/opportunities", json=base | {"contact_person_id": market.who["applicant"]}, headers=admin
     )
-    assert stranger.status_code == 422 and stranger.json()["type"].endswith("contact-not-in-organisation")
+    assert stranger.status_code == 409 and stranger.json()["type"].endswith("contact-not-in-organisation")
     foreign = await post("/v1/opportunities", json=base, headers=market.headers["other_admin"])
     assert foreign.status_code == 403
     kind = await post("/v1/opportunities", json=base | {"kind": "internship"}, headers=admin)

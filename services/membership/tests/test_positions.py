@@ -253,7 +253,7 @@ async def test_a_mandate_is_named_by_the_organisations_admins_only_and_ends_back
     assert (await client.put(url, json=body, headers=net.headers["c_admin"])).status_code == 403
     assert (await client.get(url, headers=net.headers["a_board"])).status_code == 403
     stranger = await client.put(url, json={"person_id": net.who["a_board"]}, headers=net.headers["d_admin"])
-    assert stranger.status_code == 422 and stranger.json()["type"].endswith("not-in-organisation")
+    assert stranger.status_code == 409 and stranger.json()["type"].endswith("not-in-organisation")
     assert (await client.put(url, json=body, headers=net.headers["d_admin"])).json()["explicit"] is True
     ended = await client.delete(url, headers=net.headers["d_admin"])
     assert ended.json()["mandated"] == [net.who["d_board"]]

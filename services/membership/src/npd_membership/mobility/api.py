@@ -42,9 +42,7 @@ PROBLEMS: Problems = {
     service.InterestNotFound: ProblemType(404, "no-such-interest", "Not found"),
     service.NotOffering: ProblemType(403, "not-offering", "Forbidden"),
     service.NotAMember: ProblemType(409, "not-a-member", _CONFLICT),
-    service.ContactNotInOrganisation: ProblemType(
-        422, "contact-not-in-organisation", "The contact is not one of its people"
-    ),
+    service.ContactNotInOrganisation: ProblemType(409, "contact-not-in-organisation", _CONFLICT),
     domain.OpportunityRefused: ProblemType(409, "opportunity-refused", _CONFLICT),
     domain.NotOpen: ProblemType(409, "opportunity-closed", _CONFLICT),
     domain.AlreadyClosed: ProblemType(409, "opportunity-already-closed", _CONFLICT),
@@ -63,7 +61,10 @@ WRITE: dict[int | str, dict[str, object]] = {
     **READ,
     403: {"description": "The caller may not do this (not of the offering organisation, not its admin)"},
     404: {"description": "No such opportunity or interest"},
-    409: {"description": "The opportunity's state does not allow this (closed, expired, already interested)"},
+    409: {
+        "description": "The opportunity's state does not allow this (closed, expired, already interested), or the "
+        "contact is not one of the organisation's people"
+    },
 }
 
 

@@ -39,7 +39,7 @@ class NotAMember(Exception):
         super().__init__(f"organisation {organisation_id} is not a member of the network: it cannot offer anything")
 
 
-class ContactNotInOrganisation(ValueError):
+class ContactNotInOrganisation(Exception):
     def __init__(self, person_id: str, organisation_id: UUID) -> None:
         super().__init__(f"the contact {person_id!r} is not an active person of organisation {organisation_id}")
 

@@ -22,6 +22,7 @@ from npd_runtime import (
     require_network,
 )
 
+from npd_membership.organisations import service as organisations
 from npd_membership.positions import domain, queries, service
 from npd_membership.positions.schemas import (
     BallotPublic,
@@ -51,7 +52,7 @@ PROBLEMS: Problems = {
     service.NotADrafter: ProblemType(403, "not-a-drafter", "Forbidden"),
     service.NotMandated: ProblemType(403, "not-mandated", "Forbidden"),
     service.GroupClosed: ProblemType(409, "group-archived", _CONFLICT),
-    service.NotInOrganisation: ProblemType(422, "not-in-organisation", "Not a person of this organisation"),
+    service.NotInOrganisation: ProblemType(409, "not-in-organisation", _CONFLICT),
     domain.PositionRefused: ProblemType(409, "position-refused", _CONFLICT),
     domain.PositionFrozen: ProblemType(409, "position-frozen", _CONFLICT),
     domain.NotDraft: ProblemType(409, "position-not-draft", _CONFLICT),
@@ -76,7 +77,10 @@ WRITE: dict[int | str, dict[str, object]] = {
     404: {"description": "No such position, group, organisation or version"},
     409: {"description": "The position's state does not allow this (published and frozen, deadline passed, ...)"},
 }
-PUBLIC: dict[int | str, dict[str, object]] = {404: {"description": "No such public position"}}
+PUBLIC: dict[int | str, dict[str, object]] = {
+    404: {"description": "No such public position"},
+    422: {"description": "The request is not valid"},
+}
 
 Number = Annotated[int, Path(ge=1, le=100_000, description="A version number, from 1.")]
 
@@ -242,17 +246,19 @@ async def get_mandate(org_id: UUID, principal: PrincipalDep, session: SessionDep
 
 
 async def _mandate(session: SessionDep, org_id: UUID) -> MandatePublic:
+    await organisations.get_organisation(session, org_id)
     who = await service.mandated(session, org_id)
     return MandatePublic(
         organisation_id=org_id, mandated=list(who), explicit=await service.has_mandate(session, org_id)
     )
 
 
-@mandates.put("/{org_id}/mandate", responses=MANDATE | {422: {"description": "Not an active person of it"}})
+@mandates.put("/{org_id}/mandate", responses=MANDATE | {409: {"description": "Not an active person of it"}})
 async def set_mandate(org_id: UUID, body: MandateBody, principal: PrincipalDep, session: SessionDep) -> MandatePublic:
     """Name the one person who votes for the organisation on positions (its admins, network admins)."""
     _require_admin_of(principal, org_id)
     async with session.begin():
+        await organisations.get_organisation(session, org_id)
         await service.set_mandate(session, org_id, body.person_id, by=principal)
         return await _mandate(session, org_id)
 
