@@ -10,6 +10,7 @@ import httpx
 from npd_contracts import Envelope, PersonRegistered, PersonRoleGranted, Role
 from npd_devstack.demo import seed
 from npd_devstack.demo_data import announcement, organisations
+from npd_devstack.demo_voice import CIRCULATING, DRAFT, PUBLISHED
 from npd_devstack.issuer import DevIssuer
 from npd_events.config import EventsSettings
 from npd_events.main import create_app as events_app
@@ -57,6 +58,9 @@ async def test_the_demo_network_is_seeded_through_the_api_and_seeding_again_adds
             board = await client.get(
                 "/v1/me", headers={"Authorization": f"Bearer {dev_issuer.mint('demo-gemeente-utrecht-0', [])}"}
             )
+            positions = (await client.get("/v1/positions?limit=200", headers=admin)).json()["items"]
+            states = {p["status"] for p in positions if p["title"] in (DRAFT, CIRCULATING, PUBLISHED)}
+            public = {p["title"] for p in (await client.get("/v1/public/positions?limit=200")).json()["items"]}
         async with httpx.AsyncClient(transport=announcing["notifications_transport"], base_url="http://n") as client:
             inbox = (await client.get("/v1/inbox?limit=200", headers=admin)).json()["items"]
     expected = len(organisations())
@@ -67,6 +71,10 @@ async def test_the_demo_network_is_seeded_through_the_api_and_seeding_again_adds
     assert members >= expected - 2
     assert {"Gemeente Assen", "Gemeente Veenendaal"} <= {o["name"] for o in waiting["items"]}
     assert {r["role"] for r in board.json()["roles"]} == {"board_member", "member"}
+    # One voice and staff mobility: a position in each state, open opportunities with interest.
+    assert (first["positions"], first["opportunities"]) == (3, 4) and first["votes"] == 18, first
+    assert first["interests"] == 12, first
+    assert states == {"draft", "circulating", "published"} and PUBLISHED in public
 
 
 async def test_the_demo_schedules_a_year_of_meetings_through_the_events_api_and_again_adds_nothing(

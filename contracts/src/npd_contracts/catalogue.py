@@ -1,6 +1,18 @@
 """The event catalogue: every event type the platform publishes, by its CloudEvents type name."""
 
-from npd_contracts import benchmark, contact, groups, meetings, membership, notifications, people, pilots, practices
+from npd_contracts import (
+    benchmark,
+    contact,
+    groups,
+    meetings,
+    membership,
+    mobility,
+    notifications,
+    people,
+    pilots,
+    positions,
+    practices,
+)
 from npd_contracts.base import EventData
 
 EVENT_TYPES: dict[str, type[EventData]] = {
@@ -63,6 +75,16 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         pilots.PilotFollowed,
         pilots.PilotUnfollowed,
         pilots.PilotAdoptionChanged,
+        positions.PositionDrafted,
+        positions.PositionRevised,
+        positions.PositionCirculated,
+        positions.PositionEndorsed,
+        positions.PositionAbstained,
+        positions.PositionReminderDue,
+        positions.PositionPublished,
+        mobility.OpportunityPublished,
+        mobility.InterestExpressed,
+        mobility.OpportunityClosed,
     )
 }
 

@@ -36,6 +36,9 @@ NOTIFICATIONS_DELIVERY = Topic("npd.notifications.delivery")
 BENCHMARK_CYCLE = Topic("npd.benchmark.cycle")
 EVENTS_PRACTICE = Topic("npd.events.practice")
 EVENTS_PILOT = Topic("npd.events.pilot")
+# Issue 10 (one voice, staff mobility): joint positions and mobility opportunities, both from membership.
+MEMBERSHIP_POSITION = Topic("npd.membership.position")
+MEMBERSHIP_OPPORTUNITY = Topic("npd.membership.opportunity")
 
 ALL_TOPICS: tuple[Topic, ...] = (
     MEMBERSHIP_ORGANISATION,
@@ -49,6 +52,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
     BENCHMARK_CYCLE,
     EVENTS_PRACTICE,
     EVENTS_PILOT,
+    MEMBERSHIP_POSITION,
+    MEMBERSHIP_OPPORTUNITY,
 )
 
 

@@ -21,6 +21,7 @@ from npd_devstack.demo_knowledge import SeedFailed as KnowledgeSeedFailed
 from npd_devstack.demo_meetings import EventsSeedFailed, MeetingsSeeder
 from npd_devstack.demo_programme import SeedFailed as ProgrammeSeedFailed
 from npd_devstack.demo_programme import seed_programme
+from npd_devstack.demo_voice import seed_voice
 from npd_devstack.issuer import DevIssuer
 
 ADMIN = "admin"  # a network admin from MEMBERSHIP_NETWORK_ADMINS (npd-dev run sets it)
@@ -265,6 +266,11 @@ async def seed(
         orgs = await seeder.organisations()
         people = await seeder.people(orgs)
         await seeder.groups(people)
+        # One voice and staff mobility (issue 10): positions in each state, opportunities with interest.
+        municipalities = [(org_id, h) for org, org_id, h in orgs.values() if org.kind == "municipality"]
+        seeder.created |= await seed_voice(
+            seeder.call, seeder.as_, seeder.admin, seeder.group_ids, municipalities, people
+        )
         if notifications is not None:
             seeder.notifications = httpx.AsyncClient(
                 base_url=notifications, timeout=60.0, transport=notifications_transport

@@ -46,7 +46,9 @@ from npd_contracts.meetings import (
     WaitlistOffered,
     WaitlistPromoted,
 )
+from npd_contracts.mobility import InterestExpressed, OpportunityKind, OpportunityPublished
 from npd_contracts.pilots import PilotFollowed, PilotRegistered, PilotStatus, PilotUpdated
+from npd_contracts.positions import PositionCirculated, PositionPublished, PositionReminderDue
 from npd_contracts.practices import PracticeLabel, PracticeShared, PracticeTheme
 from npd_devstack.smtp_sink import MailSink
 from npd_notifications.domain import Cadence, Category, Channel
@@ -431,6 +433,91 @@ async def pilot_updated_followers(kit: Any) -> Scenario:
     return Scenario(event, pid, address or "", True, f"Pilot: {title}")
 
 
+# -- one voice and staff mobility (issue 10) -----------------------------------------------------------------
+
+
+async def position_circulated(kit: Any) -> Scenario:
+    group = _group()
+    await kit.handle(group)
+    org = _joined("c")
+    await kit.handle(org)
+    board, address = await kit.person(org=org.organisation_id, roles=(Role.BOARD_MEMBER,))
+    title = f"Brief aan de formateur {uuid4().hex[:6]}"
+    event = PositionCirculated(
+        position_id=uuid4(),
+        group_id=group.group_id,
+        title=title,
+        version=2,
+        deadline=NOW + timedelta(days=14),
+        organisation_ids=[org.organisation_id],
+        circulated_at=NOW,
+    )
+    return Scenario(event, board, address or "", False, f"Ter onderschrijving: {title}")
+
+
+async def position_reminder_due(kit: Any) -> Scenario:
+    org = _joined("c")
+    await kit.handle(org)
+    mandated, address = await kit.person(org=org.organisation_id, language="en")
+    title = f"Joint note on data sharing {uuid4().hex[:6]}"
+    event = PositionReminderDue(
+        position_id=uuid4(),
+        organisation_id=org.organisation_id,
+        title=title,
+        deadline=NOW + timedelta(days=2),
+        mandated_person_ids=[mandated],
+        reminded_at=NOW,
+    )
+    return Scenario(event, mandated, address or "", True, f"Reminder: {title}")
+
+
+async def position_published(kit: Any) -> Scenario:
+    group = _group()
+    await kit.handle(group)
+    pid, address = await kit.person()
+    await wants_network_news_at_once(kit, pid)
+    title = f"Standpunt {uuid4().hex[:6]}"
+    event = PositionPublished(
+        position_id=uuid4(),
+        group_id=group.group_id,
+        title=title,
+        version=3,
+        public=True,
+        endorsing_organisation_ids=[uuid4(), uuid4()],
+        published_at=NOW,
+    )
+    return Scenario(event, pid, address or "", False, f"Standpunt verstuurd: {title}")
+
+
+async def opportunity_published(kit: Any) -> Scenario:
+    org = _joined("c")
+    await kit.handle(org)
+    pid, address = await kit.person(language="en")
+    await wants_network_news_at_once(kit, pid)
+    title = f"Secondment {uuid4().hex[:6]}"
+    event = OpportunityPublished(
+        opportunity_id=uuid4(),
+        organisation_id=org.organisation_id,
+        kind=OpportunityKind.SECONDMENT,
+        title=title,
+        expires_at=NOW + timedelta(days=30),
+        published_at=NOW,
+    )
+    return Scenario(event, pid, address or "", True, f"Mobility: {title}")
+
+
+async def interest_expressed(kit: Any) -> Scenario:
+    org, admin, address = await _org_admin(kit)
+    event = InterestExpressed(
+        opportunity_id=uuid4(),
+        interest_id=uuid4(),
+        organisation_id=org.organisation_id,
+        contact_person_id=None,
+        expressed_at=NOW,
+    )
+    return Scenario(event, admin, address, False, f"Nieuwe belangstelling voor een aanbod van {org.name}")
+
+
 SCENARIOS: dict[str, Callable[[Any], Awaitable[Scenario]]] = {
     "member_joined.welcome": member_joined_welcome,
     "member_joined.board": member_joined_board,
@@ -457,6 +544,11 @@ SCENARIOS: dict[str, Callable[[Any], Awaitable[Scenario]]] = {
     "practice_shared.group": practice_shared_group,
     "practice_shared.network": practice_shared_network,
     "pilot_updated.followers": pilot_updated_followers,
+    "position_circulated.board_members": position_circulated,
+    "position_reminder_due.mandated": position_reminder_due,
+    "position_published.network": position_published,
+    "opportunity_published.network": opportunity_published,
+    "interest_expressed.offering": interest_expressed,
 }
 
 

@@ -3,11 +3,13 @@
 from npd_runtime import Entity, Enum, EnumTuple, messaging_tables
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
     Identity,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -27,6 +29,14 @@ from npd_membership.groups.domain import (
     JoinPolicy,
     MembershipStatus,
 )
+from npd_membership.mobility.domain import (
+    CloseReason,
+    Interest,
+    InterestStatus,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
+)
 from npd_membership.organisations.domain import (
     Organisation,
     OrganisationKind,
@@ -44,6 +54,7 @@ from npd_membership.people.domain import (
     RoleGrant,
     Visibility,
 )
+from npd_membership.positions.domain import Ballot, Position, PositionStatus, PositionVersion, Vote
 
 metadata = MetaData()
 messaging_tables(metadata)
@@ -198,3 +209,121 @@ PERSON_ROLES = Entity(RoleGrant, person_roles)
 INVITATIONS = Entity(Invitation, invitations)
 GROUPS = Entity(Group, groups)
 GROUP_MEMBERS = Entity(GroupMembership, group_members)
+
+# -- one voice (issue 10): joint positions ----------------------------------------------------------------
+
+positions = Table(
+    "positions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("group_id", Uuid, ForeignKey("groups.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("status", Enum(PositionStatus, 20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("public", Boolean, nullable=False),
+    Column("created_by", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", DateTime(timezone=True)),
+    Column("circulated_at", DateTime(timezone=True)),
+    Column("reminded_at", DateTime(timezone=True)),
+    Column("published_at", DateTime(timezone=True)),
+    Index("ix_positions_status_created", "status", "created_at"),
+    # The reminder sweep looks only at circulating positions not yet reminded.
+    Index(
+        "ix_positions_due_reminder", "deadline", postgresql_where=text("status = 'circulating' AND reminded_at IS NULL")
+    ),
+)
+
+position_versions = Table(
+    "position_versions",
+    metadata,
+    Column("position_id", Uuid, ForeignKey("positions.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("author_id", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("position_id", "number"),
+)
+
+# Who a position was circulated to: the member organisations at that moment.
+position_addressees = Table(
+    "position_addressees",
+    metadata,
+    Column("position_id", Uuid, ForeignKey("positions.id"), nullable=False),
+    Column("organisation_id", Uuid, ForeignKey("organisations.id"), nullable=False),
+    PrimaryKeyConstraint("position_id", "organisation_id"),
+)
+
+# Every vote ever cast, in order; an organisation's latest is its vote.
+position_ballots = Table(
+    "position_ballots",
+    metadata,
+    Column("seq", BigInteger, Identity(always=True), primary_key=True),
+    Column("position_id", Uuid, ForeignKey("positions.id"), nullable=False),
+    Column("organisation_id", Uuid, ForeignKey("organisations.id"), nullable=False),
+    Column("vote", Enum(Vote, 30), nullable=False),
+    Column("remark", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("by_person_id", String(255)),
+    Column("cast_at", DateTime(timezone=True), nullable=False),
+    Index("ix_position_ballots_position_organisation", "position_id", "organisation_id", "seq"),
+    Index("ix_position_ballots_person", "by_person_id"),
+)
+
+# Whom an organisation's admins mandate to vote for it on positions (without one: its board members, else
+# its admins).
+organisation_mandates = Table(
+    "organisation_mandates",
+    metadata,
+    Column("organisation_id", Uuid, ForeignKey("organisations.id"), primary_key=True),
+    Column("person_id", String(255), ForeignKey("people.id"), nullable=False),
+    Column("granted_by", String(255), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Index("ix_organisation_mandates_person", "person_id"),
+)
+
+POSITIONS = Entity(Position, positions)
+POSITION_VERSIONS = Entity(PositionVersion, position_versions)
+POSITION_BALLOTS = Entity(Ballot, position_ballots)
+
+# -- staff mobility (issue 10) ------------------------------------------------------------------------------
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("organisation_id", Uuid, ForeignKey("organisations.id"), nullable=False),
+    Column("kind", Enum(OpportunityKind, 20), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("location", String(200), nullable=False),
+    Column("contact_person_id", String(255)),
+    Column("status", Enum(OpportunityStatus, 20), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(255)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("close_reason", Enum(CloseReason, 20)),
+    Index("ix_opportunities_open_expiry", "expires_at", postgresql_where=text("status = 'open'")),
+    Index("ix_opportunities_organisation", "organisation_id", "published_at"),
+)
+
+opportunity_interests = Table(
+    "opportunity_interests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("opportunity_id", Uuid, ForeignKey("opportunities.id"), nullable=False),
+    Column("person_id", String(255), ForeignKey("people.id"), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("share_with_own_organisation", Boolean, nullable=False),
+    Column("status", Enum(InterestStatus, 20), nullable=False),
+    Column("expressed_at", DateTime(timezone=True), nullable=False),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("answer_message", Text, nullable=False),
+    Index("uq_opportunity_interests_person", "opportunity_id", "person_id", unique=True),
+    Index("ix_opportunity_interests_person", "person_id"),
+)
+
+OPPORTUNITIES = Entity(Opportunity, opportunities)
+INTERESTS = Entity(Interest, opportunity_interests)

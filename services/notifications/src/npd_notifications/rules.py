@@ -46,7 +46,9 @@ from npd_contracts.meetings import (
     WaitlistOffered,
     WaitlistPromoted,
 )
+from npd_contracts.mobility import InterestExpressed, OpportunityPublished
 from npd_contracts.pilots import PilotStatus, PilotUpdated
+from npd_contracts.positions import PositionCirculated, PositionPublished, PositionReminderDue
 from npd_contracts.practices import PracticeLabel, PracticeShared
 
 from npd_notifications.domain import DEFAULT_TIME_ZONE, Audience, Category, Template
@@ -555,6 +557,95 @@ RULES: tuple[Rule[Any], ...] = (
             body_nl="Nieuws over de pilot {title}, die u volgt: {what}.",
             title_en="Pilot: {title}",
             body_en="News about the pilot {title}, which you follow: {what_en}.",
+        ),
+    ),
+    # -- one voice and staff mobility (membership, issue 10) ---------------------------------------------
+    # A request to endorse goes to the members' board members, who vote unless their organisation mandates
+    # someone else; the reminder, which membership addresses, reaches exactly the people mandated for each
+    # organisation that has not voted (decision 72).
+    Rule(
+        name="position_circulated.board_members",
+        event=PositionCirculated,
+        category=Category.MEMBERSHIP,
+        audience=lambda e: Audience(roles=(Role.BOARD_MEMBER.value,)),
+        at=lambda e: e.circulated_at,
+        group=lambda e: e.group_id,
+        params=lambda e: {"title": e.title, "deadline": local(e.deadline)},
+        template=Template(
+            title_nl="Ter onderschrijving: {title}",
+            body_nl="{group} legt het standpunt {title} voor aan de leden. Onderschrijf het, met of zonder "
+            "opmerking, of onthoud u namens uw organisatie vóór {deadline}.",
+            title_en="For endorsement: {title}",
+            body_en="{group} asks the members to endorse the position {title}. Endorse it, with or without a "
+            "remark, or abstain on behalf of your organisation before {deadline}.",
+        ),
+    ),
+    Rule(
+        name="position_reminder_due.mandated",
+        event=PositionReminderDue,
+        category=Category.MEMBERSHIP,
+        audience=lambda e: Audience(people=tuple(e.mandated_person_ids)),
+        at=lambda e: e.reminded_at,
+        organisation=lambda e: e.organisation_id,
+        params=lambda e: {"title": e.title, "deadline": local(e.deadline)},
+        template=Template(
+            title_nl="Herinnering: {title}",
+            body_nl="{organisation} heeft nog niet gestemd over het standpunt {title}. De termijn sluit op {deadline}.",
+            title_en="Reminder: {title}",
+            body_en="{organisation} has not voted on the position {title} yet. Voting closes on {deadline}.",
+        ),
+    ),
+    Rule(
+        name="position_published.network",
+        event=PositionPublished,
+        category=Category.NETWORK,
+        audience=lambda e: Audience(everyone=True),
+        at=lambda e: e.published_at,
+        group=lambda e: e.group_id,
+        params=lambda e: {"title": e.title, "count": str(len(e.endorsing_organisation_ids))},
+        template=Template(
+            title_nl="Standpunt verstuurd: {title}",
+            body_nl="Het standpunt {title} van {group} is verstuurd, onderschreven door {count} organisaties.",
+            title_en="Position sent: {title}",
+            body_en="The position {title} of {group} has been sent, endorsed by {count} organisations.",
+        ),
+    ),
+    Rule(
+        name="opportunity_published.network",
+        event=OpportunityPublished,
+        category=Category.NETWORK,
+        audience=lambda e: Audience(everyone=True),
+        at=lambda e: e.published_at,
+        organisation=lambda e: e.organisation_id,
+        params=lambda e: {"title": e.title, "expires": local(e.expires_at)},
+        template=Template(
+            title_nl="Mobiliteit: {title}",
+            body_nl="{organisation} biedt aan: {title}. Geef uw interesse door vóór {expires}; uw eigen "
+            "organisatie ziet dat niet, tenzij u dat wilt.",
+            title_en="Mobility: {title}",
+            body_en="{organisation} offers: {title}. Express your interest before {expires}; your own "
+            "organisation does not see it unless you choose so.",
+        ),
+    ),
+    # Who is interested stays in membership: the offering side is told that someone is, and reads who there.
+    Rule(
+        name="interest_expressed.offering",
+        event=InterestExpressed,
+        category=Category.MEMBERSHIP,
+        audience=lambda e: Audience(
+            people=(e.contact_person_id,) if e.contact_person_id else (),
+            roles=_ORG_ADMINS,
+            organisation=e.organisation_id,
+        ),
+        at=lambda e: e.expressed_at,
+        organisation=lambda e: e.organisation_id,
+        template=Template(
+            title_nl="Nieuwe belangstelling voor een aanbod van {organisation}",
+            body_nl="Iemand in het netwerk heeft belangstelling voor een mobiliteitsaanbod van {organisation}. "
+            "Bekijk wie, en reageer, in het platform.",
+            title_en="New interest in an offer of {organisation}",
+            body_en="Someone in the network is interested in a mobility offer of {organisation}. See who, and "
+            "respond, on the platform.",
         ),
     ),
 )

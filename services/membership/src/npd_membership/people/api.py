@@ -21,6 +21,7 @@ from npd_runtime import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from npd_membership.mobility import service as mobility
 from npd_membership.people import domain, invitations, service
 from npd_membership.people.domain import Person, Role
 from npd_membership.people.schemas import (
@@ -33,6 +34,7 @@ from npd_membership.people.schemas import (
     PersonPublic,
     ProfileUpdate,
 )
+from npd_membership.positions import service as positions
 
 PersonId = Annotated[str, Path(min_length=1, max_length=255, description="The person: their token's subject")]
 
@@ -125,6 +127,8 @@ async def erase_person(person_id: PersonId, principal: PrincipalDep, session: Se
     async with session.begin():
         await _person_for(session, principal, person_id)
         person = await service.erase(session, person_id)
+        await positions.erase_person(session, person_id)
+        await mobility.erase_person(session, person_id)
     return PersonPublic.of(person)
 
 
