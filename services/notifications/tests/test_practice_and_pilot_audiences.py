@@ -7,7 +7,7 @@ from typing import Any
 from uuid import uuid4
 
 from npd_contracts import GroupCreated, GroupKind, GroupRole, JoinPolicy, PersonErased, PersonJoinedGroup
-from npd_contracts.pilots import PilotFollowed, PilotRegistered, PilotStatus, PilotUnfollowed, PilotUpdated
+from npd_contracts.pilots import PilotFollowed, PilotStatus, PilotUnfollowed, PilotUpdated
 from npd_contracts.practices import PracticeLabel, PracticeShared, PracticeTheme
 
 NOW = datetime.now(UTC)
@@ -88,14 +88,6 @@ async def test_a_pilots_followers_hear_of_a_new_status_or_results_and_nobody_els
         )  # fmt: skip
 
     await kit.handle(
-        PilotRegistered(
-            pilot_id=pilot,
-            title="Slim loket",
-            status=PilotStatus.RUNNING,
-            owner_organisation_id=uuid4(),
-            registered_by=None,
-            registered_at=NOW,
-        ),
         *(PilotFollowed(pilot_id=pilot, person_id=p, followed_at=NOW) for p in (follower, quitter, erased)),
         PilotUnfollowed(pilot_id=pilot, person_id=quitter, unfollowed_at=NOW),
         PersonErased(person_id=erased, erased_at=NOW),

@@ -47,7 +47,7 @@ from npd_contracts.meetings import (
     WaitlistPromoted,
 )
 from npd_contracts.mobility import InterestExpressed, OpportunityKind, OpportunityPublished
-from npd_contracts.pilots import PilotFollowed, PilotRegistered, PilotStatus, PilotUpdated
+from npd_contracts.pilots import PilotFollowed, PilotStatus, PilotUpdated
 from npd_contracts.positions import PositionCirculated, PositionPublished, PositionReminderDue
 from npd_contracts.practices import PracticeLabel, PracticeShared, PracticeTheme
 from npd_devstack.smtp_sink import MailSink
@@ -411,14 +411,6 @@ async def pilot_updated_followers(kit: Any) -> Scenario:
     await wants_network_news_at_once(kit, pid)
     pilot, title = uuid4(), f"Slim loket {uuid4().hex[:6]}"
     await kit.handle(
-        PilotRegistered(
-            pilot_id=pilot,
-            title=title,
-            status=PilotStatus.RUNNING,
-            owner_organisation_id=uuid4(),
-            registered_by=None,
-            registered_at=NOW,
-        ),
         PilotFollowed(pilot_id=pilot, person_id=pid, followed_at=NOW),
     )
     event = PilotUpdated(

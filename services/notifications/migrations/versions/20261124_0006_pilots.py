@@ -1,4 +1,4 @@
-"""read model for the pilot rules: pilots' titles and their followers
+"""read model for the pilot rules: who follows which pilot
 
 Revision ID: 0006
 Revises: 0005
@@ -23,14 +23,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("pilot_id", "person_id"),
     )
     op.create_index("ix_pilot_followers_person", "pilot_followers", ["person_id"])
-    op.create_table(
-        "recipient_pilots",
-        sa.Column("pilot_id", sa.Uuid(), primary_key=True),
-        sa.Column("title", sa.String(200), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("recipient_pilots")
     op.drop_table("pilot_followers")

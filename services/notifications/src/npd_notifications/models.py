@@ -90,7 +90,7 @@ meeting_registrations = Table(
     Index("ix_meeting_registrations_person", "person_id"),
 )
 
-# Who follows a pilot (PilotFollowed / PilotUnfollowed) and what it is called (PilotRegistered / PilotUpdated).
+# Who follows a pilot (PilotFollowed / PilotUnfollowed): the audience of its news.
 pilot_followers = Table(
     "pilot_followers",
     metadata,
@@ -98,14 +98,6 @@ pilot_followers = Table(
     Column("person_id", String(255), nullable=False),
     PrimaryKeyConstraint("pilot_id", "person_id"),
     Index("ix_pilot_followers_person", "person_id"),
-)
-
-recipient_pilots = Table(
-    "recipient_pilots",
-    metadata,
-    Column("pilot_id", Uuid, primary_key=True),
-    Column("title", String(200), nullable=False),
-    Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
 paper_submitters = Table(

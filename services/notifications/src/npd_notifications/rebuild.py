@@ -31,7 +31,6 @@ READ_MODEL_TABLES = (
     "meeting_registrations",
     "paper_submitters",
     "benchmark_invitations",
-    "recipient_pilots",
     "pilot_followers",
     "access_people",
     "access_roles",

@@ -42,7 +42,7 @@ from npd_contracts.meetings import (
     Waitlisted,
     WaitlistPromoted,
 )
-from npd_contracts.pilots import PilotFollowed, PilotRegistered, PilotUnfollowed, PilotUpdated
+from npd_contracts.pilots import PilotFollowed, PilotUnfollowed
 from npd_runtime import Handler
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -248,11 +248,6 @@ _PAPER = text(
     "INSERT INTO paper_submitters (paper_id, title, submitter_id) VALUES (:paper_id, :title, :submitter_id) "
     "ON CONFLICT (paper_id) DO NOTHING"
 )
-_PILOT = text(
-    "INSERT INTO recipient_pilots (pilot_id, title, changed_at) VALUES (:pilot_id, :title, :at) "
-    "ON CONFLICT (pilot_id) DO UPDATE SET title = excluded.title, changed_at = excluded.changed_at "
-    "WHERE recipient_pilots.changed_at <= excluded.changed_at"
-)
 _FOLLOW = text(
     "INSERT INTO pilot_followers (pilot_id, person_id) VALUES (:pilot_id, :person_id) ON CONFLICT DO NOTHING"
 )
@@ -315,18 +310,6 @@ async def on_organisation_invited(session: AsyncSession, events: Sequence[Envelo
     await _each(session, _INVITED, rows)
 
 
-async def on_pilot(session: AsyncSession, events: Sequence[Envelope[PilotRegistered] | Envelope[PilotUpdated]]) -> None:
-    rows = [
-        {
-            "pilot_id": e.data.pilot_id,
-            "title": e.data.title,
-            "at": e.data.registered_at if isinstance(e.data, PilotRegistered) else e.data.updated_at,
-        }
-        for e in events
-    ]
-    await _each(session, _PILOT, rows)
-
-
 async def on_pilot_follow(
     session: AsyncSession, events: Sequence[Envelope[PilotFollowed] | Envelope[PilotUnfollowed]]
 ) -> None:
@@ -357,8 +340,6 @@ READ_MODEL: Mapping[type[EventData], Handler] = {
     RegistrationCancelled: on_registration_cancelled,
     PaperSubmitted: on_paper_submitted,
     OrganisationInvited: on_organisation_invited,
-    PilotRegistered: on_pilot,
-    PilotUpdated: on_pilot,
     PilotFollowed: on_pilot_follow,
     PilotUnfollowed: on_pilot_follow,
 }
