@@ -11,12 +11,14 @@ from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from asyncpg.exceptions import CannotConnectNowError
 from npd_contracts import Envelope, EventData, MemberLeft, catalogue, encode
 from npd_contracts.membership import LeaveReason
 from npd_contracts.topics import MEMBERSHIP_ORGANISATION, MEMBERSHIP_PERSON, Topic
 from npd_runtime.consumer import DependencyUnavailable, EventConsumer, Handler, Unprocessable
 from npd_runtime.metrics import ServiceMetrics
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 Events = Sequence[Envelope[Any]]
@@ -247,6 +249,27 @@ async def test_an_unreachable_database_is_never_a_reason_to_dead_letter(runtime_
     _, record = a_record()
     with pytest.raises(DependencyUnavailable, match="ConnectionRefusedError"):
         await consumer_with(database_down, runtime_db[1], dead).process([record])
+    assert dead.sent == []
+
+
+def database_starting_up() -> DBAPIError:
+    """What SQLAlchemy raises for a server that is starting up: a plain DBAPIError, asyncpg's error as its cause."""
+    cause = CannotConnectNowError("the database system is starting up")
+    error = DBAPIError("SELECT 1", None, cause)
+    error.__cause__ = cause
+    return error
+
+
+async def test_a_database_that_is_starting_up_is_never_a_reason_to_dead_letter(
+    runtime_db: tuple[str, AsyncEngine],
+) -> None:
+    async def starting_up(session: AsyncSession, events: Events) -> None:
+        raise database_starting_up()
+
+    dead = FakeDeadLetterProducer()
+    _, record = a_record()
+    with pytest.raises(DependencyUnavailable, match="DBAPIError"):
+        await consumer_with(starting_up, runtime_db[1], dead).process([record])
     assert dead.sent == []
 
 

@@ -15,7 +15,7 @@ from npd_runtime.auth import (
     require_role,
 )
 from npd_runtime.consumer import EventConsumer, Handler, Unprocessable
-from npd_runtime.db import SessionDep
+from npd_runtime.db import SessionDep, is_unavailable
 from npd_runtime.mapping import Entity, Enum, EnumTuple, changed_fields
 from npd_runtime.outbox import UndeclaredEvent, messaging_tables, publish
 from npd_runtime.pagination import Limit, Offset, Page
@@ -57,6 +57,7 @@ __all__ = [
     "access_tables",
     "changed_fields",
     "create_service_app",
+    "is_unavailable",
     "load_access",
     "messaging_tables",
     "publish",

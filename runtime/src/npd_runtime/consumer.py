@@ -22,7 +22,7 @@ from npd_contracts import Envelope, EventData, MalformedEvent, decode
 from npd_contracts.topics import Topic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from npd_runtime.db import UNAVAILABLE_ERRORS
+from npd_runtime.db import is_unavailable
 from npd_runtime.deadletter import send_to_dead_letter
 from npd_runtime.idempotency import claim
 from npd_runtime.logs import current_event_id
@@ -219,7 +219,7 @@ class EventConsumer:
                 await self._dead_letter(record, f"unprocessable: {exc}", event_type=envelope.type)
                 return "dead_lettered"
             except Exception as exc:
-                if attempt == self._max_attempts and isinstance(exc, UNAVAILABLE_ERRORS):
+                if attempt == self._max_attempts and is_unavailable(exc):
                     raise DependencyUnavailable(f"{type(exc).__name__}: {exc}") from exc
                 if attempt == self._max_attempts:
                     reason = f"failed {attempt} times, last: {type(exc).__name__}: {exc}"

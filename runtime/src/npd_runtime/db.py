@@ -9,11 +9,34 @@ import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # What a database that cannot be reached raises: a passing condition of the server, not of the input.
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
+# ... and what it answers while it cannot serve: SQLSTATE class 08 (connection exception), 57P (shutting down,
+# crashed, starting up: "the database system is starting up" is 57P03), 53300 (too many connections).
+# SQLAlchemy wraps these in a plain DBAPIError, so the class alone does not tell.
+_UNAVAILABLE_SQLSTATES = ("08", "57P", "53300")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database cannot serve right now (down, restarting, out of connections): passing trouble to retry,
+    never the input's fault and never a reason to dead-letter an event."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, UNAVAILABLE_ERRORS):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        orig = getattr(current, "orig", None)
+        current = current.__cause__ or (orig if isinstance(orig, BaseException) else None)
+    return False
 
 
 _DIALECT: Any = PGDialect_asyncpg  # SQLAlchemy's own translation of the URL, untyped

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from npd_runtime.db import UNAVAILABLE_ERRORS
+from npd_runtime.db import UNAVAILABLE_ERRORS, is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,13 @@ async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    # A plain DBAPIError may still be the server saying it cannot serve now ("starting up"): a 503, not a 500.
+    if is_unavailable(exc):
+        return await _on_unavailable(request, exc)
+    return await _on_unexpected(request, exc)
+
+
 async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
     # Input the schemas let through but the database refuses (a value out of its range): the client's.
     log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
@@ -158,6 +165,7 @@ def install_problem_handlers(app: FastAPI, problems: Problems | None = None) -> 
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(DataError, _on_data_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
     for unavailable in UNAVAILABLE_ERRORS:  # passing trouble: 503 tells clients to retry
         app.add_exception_handler(unavailable, _on_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -4,9 +4,10 @@ server or webhook endpoint never holds up the consumer.
 Each round claims a batch of due deliveries (FOR UPDATE SKIP LOCKED, then a lease, so several replicas
 share the work and none holds a transaction open while it waits on the network), sends them with bounded
 concurrency, and records every outcome in one transaction together with its delivery events: sent,
-failed for good, or due again after a backoff. A crash before that commit leaves the leases to expire and
-the deliveries to be sent again (at least once; the Message-ID and webhook-id are the delivery id, so a
-receiver can recognise the repeat). An SMTP server that cannot be reached costs a delivery no attempt.
+failed for good, or due again after a backoff; a database that is away meanwhile is waited for, so what was
+sent is not sent again. A crash before that commit leaves the leases to expire and the deliveries to be sent
+again (at least once; the Message-ID and webhook-id are the delivery id, so a receiver can recognise the
+repeat). An SMTP server that cannot be reached costs a delivery no attempt.
 """
 
 import asyncio
@@ -26,7 +27,7 @@ from npd_contracts import (
     NotificationFailed,
     WebhookEndpointDisabled,
 )
-from npd_runtime import publish
+from npd_runtime import is_unavailable, publish
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -139,22 +140,34 @@ class Sender:
 
     async def round(self) -> int:
         """Claim, send and record one batch; how many deliveries were claimed."""
+        # Claim and read in one transaction: a database lost between the two would otherwise leave the
+        # claimed deliveries leased, unsent, until the lease ran out.
         async with self._sessions() as session, session.begin():
-            ids = list(
-                (
-                    await session.execute(
-                        _CLAIM, {"limit": self._settings.sender_batch_size, "lease": self._settings.sender_lease_s}
-                    )
-                ).scalars()
-            )
-        if not ids:
-            return 0
-        async with self._sessions() as session, session.begin():
+            claim = {"limit": self._settings.sender_batch_size, "lease": self._settings.sender_lease_s}
+            ids = list((await session.execute(_CLAIM, claim)).scalars())
+            if not ids:
+                return 0
             rows = list((await session.execute(_CONTENT, {"ids": ids})).mappings())
         outcomes = await asyncio.gather(*(self._send(row) for row in rows))
-        async with self._sessions() as session, session.begin():
-            await self._record(session, outcomes)
+        await self._record_until_done(outcomes)
         return len(ids)
+
+    async def _record_until_done(self, outcomes: list[Outcome]) -> None:
+        """What was sent is recorded even when the database is away for a while: left to its lease, it would
+        be sent again (a restart of PostgreSQL mid-stream sent 11 of 900 welcome mails twice). Nothing new is
+        claimed meanwhile. Only a crash of this process before the record is written sends a mail twice."""
+        pause = 0.1
+        while True:
+            try:
+                async with self._sessions() as session, session.begin():
+                    await self._record(session, outcomes)
+                return
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                log.warning("recording %d outcomes waits for the database: %r", len(outcomes), exc)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
 
     # -- sending ---------------------------------------------------------------------------------------------
 
