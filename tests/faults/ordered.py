@@ -2,6 +2,7 @@
 membership's own use case (round v renames every organisation to "... v<v>" in one transaction), so an
 OrganisationProfileChanged's version is in its payload and each key must show versions 1..V in order."""
 
+import asyncio
 import json
 import re
 from collections import defaultdict
@@ -51,8 +52,9 @@ class Renames:
             )
         self.ids = [row[0] for row in rows]
 
-    async def write(self, admit_first: bool = False) -> None:
-        """Optionally admit every organisation (MemberJoined), then V rounds of renames, one transaction each."""
+    async def write(self, admit_first: bool = False, gates: dict[int, asyncio.Event] | None = None) -> None:
+        """Optionally admit every organisation (MemberJoined), then V rounds of renames, one transaction each;
+        round r waits for `gates[r]` if there is one (so a fault can be set up mid-stream)."""
         engine = create_async_engine(self.database_url)
         info = Publisher("/npd/membership", frozenset(MEMBERSHIP_PUBLISHES)).session_info()
         try:
@@ -61,6 +63,8 @@ class Renames:
                     for org_id in self.ids:
                         await organisations.admit_organisation(session, org_id, by="fault-suite")
             for version in range(1, self.v + 1):
+                if gates and version in gates:
+                    await asyncio.wait_for(gates[version].wait(), 180)
                 async with AsyncSession(engine, info=info) as session, session.begin():
                     for i, org_id in enumerate(self.ids):
                         profile = Profile(self.name(i, version), OrganisationKind.MUNICIPALITY, (), None)
