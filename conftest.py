@@ -28,6 +28,16 @@ pytest_plugins = ["npd_devstack.pytest_plugin"]
 
 ROOT = Path(__file__).parent
 T = TypeVar("T")
+FAULTS = ROOT / "tests" / "faults"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/faults (`make test-faults`) runs only when named on the command line: `make test` stays fast."""
+    if collection_path != FAULTS:
+        return None
+    here = config.invocation_params.dir
+    named = (Path(here, str(arg).split("::")[0]).resolve() for arg in config.args)
+    return None if any(path == FAULTS or FAULTS in path.parents for path in named) else True
 
 
 @pytest.fixture(scope="session")
