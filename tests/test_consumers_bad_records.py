@@ -32,6 +32,7 @@ from npd_contracts.topics import dead_letter_topic
 from npd_runtime.access import ROLES
 from npd_runtime.consumer import DEFAULT_MAX_EVENT_BYTES, handled_events
 from npd_runtime.idempotency import PROCESSED_EVENTS_TABLE
+from npd_runtime.kafka import connection_options
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -168,11 +169,28 @@ async def services(
             async def of(self, service: str) -> tuple[FastAPI, httpx.AsyncClient]:
                 if service not in self:
                     main = importlib.import_module(f"npd_{service}.main")
-                    app = main.create_app(_settings_class(service)(**service_settings(service)))
+                    settings = _settings_class(service)(**service_settings(service))
+                    await skip_to_the_end(settings, main.spec(settings))
+                    app = main.create_app(settings)
                     self[service] = (app, await stack.enter_async_context(run_app(app)))
                 return self[service]
 
         yield Apps()
+
+
+async def skip_to_the_end(settings: Any, spec: Any) -> None:
+    """Start the service's group at the end of its topics: earlier tests left thousands of events there, whose
+    handling (each notifying someone) is not this test's business (as npd_notifications.rebuild does)."""
+    topics = sorted({event.TOPIC.name for event in spec.consumes})
+    consumer = AIOKafkaConsumer(group_id=spec.name, enable_auto_commit=False, **connection_options(settings))
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        consumer.assign(partitions)
+        await consumer.commit(dict(await consumer.end_offsets(partitions)))
+    finally:
+        await consumer.stop()
 
 
 async def processed(app: FastAPI, service: str, event_ids: list[str]) -> set[str]:
