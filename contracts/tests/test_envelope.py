@@ -39,22 +39,43 @@ def valid_record() -> tuple[bytes, list[tuple[str, bytes]]]:
     return value, headers
 
 
+def _with_type(type_name: bytes):  # type: ignore[no-untyped-def]
+    return lambda v, h: (v, [(k, type_name if k == "ce_type" else x) for k, x in h])
+
+
 @pytest.mark.parametrize(
-    ("mutate", "reason"),
+    ("mutate", "kind", "reason"),
     [
-        (lambda v, h: (b"not json", h), "value is not JSON"),
-        (lambda v, h: (b"", h), "empty value"),
-        (lambda v, h: (v, [x for x in h if x[0] != "ce_id"]), "missing header ce_id"),
-        (lambda v, h: (v, [(k, b"0.3" if k == "ce_specversion" else x) for k, x in h]), "ce_specversion"),
-        (lambda v, h: (v, [(k, b"x.y" if k == "ce_type" else x) for k, x in h]), "unknown event type"),
-        (lambda v, h: (b'{"name": 3}', h), "data does not match"),
-        (lambda v, h: (v, [(k, b"yesterday" if k == "ce_time" else x) for k, x in h]), "ce_time"),
+        (lambda v, h: (b"not json", h), "not-json", "value is not JSON: "),
+        (
+            lambda v, h: (v[: len(v) // 2], h),
+            "truncated",
+            r"value is not JSON \(cut short\): Invalid JSON: EOF while parsing",
+        ),
+        (lambda v, h: (b"", h), "empty", "empty value"),
+        (lambda v, h: (v, [x for x in h if x[0] != "ce_id"]), "not-cloudevent", "missing header ce_id"),
+        (lambda v, h: (v, []), "not-cloudevent", "ce_specversion must be '1.0', got None"),
+        (lambda v, h: (v, [(k, b"0.3" if k == "ce_specversion" else x) for k, x in h]), "not-cloudevent", "spec"),
+        (_with_type(b"x.y"), "unknown-type", "unknown event type 'x.y'"),
+        (_with_type(b"nl.npd.membership.nothing-of-ours.v1"), "unknown-type", "unknown event type"),
+        (
+            _with_type(b"nl.npd.membership.member-joined.v9"),
+            "unsupported-version",
+            "unsupported version 9 of nl.npd.membership.member-joined: .* reads 'nl.npd.membership.member-joined.v1'",
+        ),
+        (
+            lambda v, h: (b'{"name": 3}', h),
+            "schema-violation",
+            "data does not match .*member-joined.v1: .*name: Input should be a valid string",
+        ),
+        (lambda v, h: (v, [(k, b"yesterday" if k == "ce_time" else x) for k, x in h]), "not-cloudevent", "ce_time"),
     ],
 )
-def test_a_malformed_record_is_refused_with_its_reason(mutate, reason) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_record_is_refused_with_its_reason(mutate, kind, reason) -> None:  # type: ignore[no-untyped-def]
     value, headers = mutate(*valid_record())
-    with pytest.raises(MalformedEvent, match=reason):
+    with pytest.raises(MalformedEvent, match=reason) as refused:
         decode(value, headers)
+    assert refused.value.kind == kind
 
 
 def test_an_unknown_field_from_a_newer_producer_is_ignored() -> None:

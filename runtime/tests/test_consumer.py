@@ -128,7 +128,7 @@ async def test_a_failing_handler_is_retried_a_bounded_number_of_times_then_dead_
     assert calls == 1 + 3  # the batch once, then the event alone, three attempts
     [(topic, headers)] = dead.sent
     assert topic == "npd.membership.organisation.dlq"
-    assert headers["npd_dlq_reason"] == b"failed 3 times, last: RuntimeError: database said no"
+    assert headers["npd_dlq_reason"] == b"failed: 3 attempts, last: RuntimeError: database said no"
     assert headers["npd_dlq_consumer"] == b"consumer-test"
 
 
@@ -231,6 +231,47 @@ async def test_one_bad_event_is_dead_lettered_and_the_rest_of_its_batch_takes_ef
     assert {e.data.organisation_id for e in good} <= stored
     assert bad.data.organisation_id not in stored
     assert [h["ce_id"] for _, h in dead.sent] == [bad.id.encode()]
+
+
+async def test_a_record_over_the_size_limit_is_dead_lettered_before_it_is_parsed_and_counted_by_reason(
+    runtime_db: tuple[str, AsyncEngine],
+) -> None:
+    seen: list[str] = []
+
+    async def remember(session: AsyncSession, events: Events) -> None:
+        seen.extend(e.id for e in events)
+
+    envelope, record = a_record()
+    big = Record(value=b"x" * 2049, headers=record.headers, key=record.key, topic=record.topic)
+    dead = FakeDeadLetterProducer()
+    consumer = consumer_with(remember, runtime_db[1], dead, name="size", max_event_bytes=2048)
+    await consumer.process([big, record])
+    assert seen == [envelope.id]
+    [(_, headers)] = dead.sent
+    assert headers["npd_dlq_reason"] == b"too-large: value is 2049 bytes, over this consumer's limit of 2048"
+    [sample] = [
+        s for m in consumer._metrics.registry.collect() for s in m.samples if s.name.endswith("_dead_letters_total")
+    ]
+    assert (sample.labels["reason"], sample.value) == ("too-large", 1.0)
+
+
+async def test_an_event_on_another_topic_than_its_own_is_dead_lettered(runtime_db: tuple[str, AsyncEngine]) -> None:
+    seen: list[str] = []
+
+    async def remember(session: AsyncSession, events: Events) -> None:
+        seen.extend(e.id for e in events)
+
+    _, record = a_record()
+    record.topic = MEMBERSHIP_PERSON.name
+    dead = FakeDeadLetterProducer()
+    await consumer_with(remember, runtime_db[1], dead, name="wrong-topic").process([record])
+    assert seen == []
+    [(topic, headers)] = dead.sent
+    assert topic == "npd.membership.person.dlq"
+    assert headers["npd_dlq_reason"] == (
+        b"wrong-topic: nl.npd.membership.member-left.v1 belongs on npd.membership.organisation, "
+        b"not on npd.membership.person"
+    )
 
 
 async def test_dead_letters_reach_the_real_dead_letter_topic(

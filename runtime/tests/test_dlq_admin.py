@@ -40,11 +40,13 @@ async def test_a_dead_letter_is_listed_with_its_reason_and_replayed_as_it_was(
     key, value, headers = encode(envelope)
     consumer = f"consumer-{uuid4().hex[:6]}"
     record = SimpleNamespace(topic=TOPIC, partition=0, offset=41, key=key, value=value, headers=headers)
-    await send_to_dead_letter(kafka_producer, record, consumer=consumer, reason="failed 5 times, last: boom")
+    await send_to_dead_letter(kafka_producer, record, consumer=consumer, reason="failed: 5 attempts, last: boom")
 
     settings = KafkaSettings(kafka_bootstrap_servers=kafka)
     letters = await read_dead_letters(settings, TOPIC, consumer)
-    assert [(d.event_id, d.header("npd_dlq_reason")) for d in letters] == [(envelope.id, "failed 5 times, last: boom")]
+    assert [(d.event_id, d.header("npd_dlq_reason")) for d in letters] == [
+        (envelope.id, "failed: 5 attempts, last: boom")
+    ]
 
     assert await replay(settings, TOPIC, letters) == 1
     [again] = await replayed_records(kafka, key)

@@ -13,7 +13,7 @@ from uuid import uuid4
 from pydantic import ValidationError
 
 from npd_contracts.base import EventData
-from npd_contracts.catalogue import UnknownEventType, event_class
+from npd_contracts.catalogue import EVENT_TYPES, UnknownEventType, event_class
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -33,7 +33,16 @@ def valid_traceparent(value: str | None) -> str | None:
 
 
 class MalformedEvent(ValueError):
-    """A Kafka record that is not a valid event of our catalogue; the message says why."""
+    """A Kafka record that is not a valid event of our catalogue; the message says why, `kind` in one word.
+
+    Kinds: `not-cloudevent` (attributes missing or wrong), `empty`, `not-json`, `truncated` (JSON cut short),
+    `unknown-type`, `unsupported-version` (a known event in a version this build does not read) and
+    `schema-violation` (the right type, data its schema refuses).
+    """
+
+    def __init__(self, message: str, kind: str = "not-cloudevent") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 E = TypeVar("E", bound=EventData, covariant=True)
@@ -105,8 +114,8 @@ def decode(value: bytes | None, headers: Headers) -> Envelope[EventData]:
         raise MalformedEvent(f"content-type must be {CONTENT_TYPE!r}, got {content_type!r}")
     try:
         cls = event_class(attrs["ce_type"])
-    except UnknownEventType as exc:
-        raise MalformedEvent(str(exc)) from None
+    except UnknownEventType:
+        raise _unknown_type(attrs["ce_type"]) from None
     try:
         time = datetime.fromisoformat(attrs["ce_time"])
     except ValueError:
@@ -135,15 +144,36 @@ def _header_map(headers: Headers) -> dict[str, str]:
     return out
 
 
+_VERSIONED = re.compile(r"^(?P<name>.+)\.v(?P<version>[0-9]+)$")
+
+
+def _unknown_type(type_name: str) -> MalformedEvent:
+    """A known event in another version is named as such, with the versions this build reads."""
+    asked = _VERSIONED.match(type_name)
+    if asked is not None:
+        known = [t for t in EVENT_TYPES if (m := _VERSIONED.match(t)) and m["name"] == asked["name"]]
+        if known:
+            return MalformedEvent(
+                f"unsupported version {asked['version']} of {asked['name']}: {type_name!r} "
+                f"(this consumer reads {', '.join(repr(t) for t in known)})",
+                kind="unsupported-version",
+            )
+    return MalformedEvent(f"unknown event type {type_name!r}", kind="unknown-type")
+
+
 def _decode_data(cls: type[EventData], value: bytes | None) -> EventData:
     if not value:
-        raise MalformedEvent("empty value: a CloudEvent in binary mode carries its data as the value")
+        raise MalformedEvent("empty value: a CloudEvent in binary mode carries its data as the value", kind="empty")
     try:
         return cls.model_validate_json(value)
     except ValidationError as exc:
-        # One parse on the hot path; a value that is not JSON at all is named as such.
+        # One parse on the hot path; a value that is not JSON at all is named as such, and one cut short too.
         not_json = next((e for e in exc.errors() if e["type"] == "json_invalid"), None)
         if not_json is not None:
-            raise MalformedEvent(f"value is not JSON: {not_json['msg']}") from None
+            cut_short = "EOF while parsing" in not_json["msg"]
+            raise MalformedEvent(
+                f"value is not JSON{' (cut short)' if cut_short else ''}: {not_json['msg']}",
+                kind="truncated" if cut_short else "not-json",
+            ) from None
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'data'}: {err['msg']}" for err in exc.errors())
-        raise MalformedEvent(f"data does not match {cls.TYPE}: {problems}") from None
+        raise MalformedEvent(f"data does not match {cls.TYPE}: {problems}", kind="schema-violation") from None

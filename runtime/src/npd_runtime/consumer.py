@@ -14,6 +14,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -35,6 +36,18 @@ log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, Sequence[Envelope[Any]]], Awaitable[None]]
 """`async def on_x(session, events)`: the effects of these events (all new to this consumer, in order),
 written through `session` in the caller's transaction. Raise `Unprocessable` for an event no retry fixes."""
+
+
+DEFAULT_MAX_EVENT_BYTES = 256 * 1024
+"""Our largest events are a few kilobytes; a value over this is refused before it is parsed (decision 96)."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A record that is no event this consumer can read: `kind` in one word, `reason` precisely."""
+
+    kind: str
+    reason: str
 
 
 class Unprocessable(Exception):
@@ -64,6 +77,7 @@ class EventConsumer:
         max_attempts: int = 5,
         first_backoff_s: float = 0.1,
         redelivery_pause_s: float = 2.0,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         self.name = name
         self._handlers = dict(handlers)
@@ -73,6 +87,7 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._first_backoff_s = first_backoff_s
         self._redelivery_pause_s = redelivery_pause_s
+        self._max_event_bytes = max_event_bytes
         self._handling = asyncio.Lock()  # held while a batch is handled; a rebalance waits for it
         self.kafka: AIOKafkaConsumer | None = None
         self.offsets: OffsetCommitter | None = None
@@ -162,10 +177,9 @@ class EventConsumer:
         outcomes: Counter[tuple[str, str, str]] = Counter()
         work: list[tuple[Any, Envelope[Any]]] = []
         for record in records:
-            try:
-                envelope = decode(record.value, list(record.headers or ()))
-            except MalformedEvent as exc:
-                await self._dead_letter(record, f"malformed: {exc}", event_type="unknown")
+            envelope = self._read(record)
+            if isinstance(envelope, Refused):
+                await self._dead_letter(record, envelope.kind, envelope.reason, event_type="unknown")
                 outcomes[(record.topic, "unknown", "dead_lettered")] += 1
                 continue
             if type(envelope.data) in self._handlers:
@@ -185,6 +199,23 @@ class EventConsumer:
             self._metrics.batch_size.observe(len(work))
         for (topic, event_type, outcome), count in outcomes.items():
             self._metrics.events_consumed.labels(topic, event_type, outcome).inc(count)
+
+    def _read(self, record: Any) -> "Envelope[Any] | Refused":
+        """The event in this record, or why it is none.
+
+        The size is checked before anything is parsed; an event of a known type on another topic than its
+        own is refused too (order per aggregate holds only on its own topic's partitions).
+        """
+        size = len(record.value or b"")
+        if size > self._max_event_bytes:
+            return Refused("too-large", f"value is {size} bytes, over this consumer's limit of {self._max_event_bytes}")
+        try:
+            envelope = decode(record.value, list(record.headers or ()))
+        except MalformedEvent as exc:
+            return Refused(exc.kind, str(exc))
+        if envelope.topic != record.topic:
+            return Refused("wrong-topic", f"{envelope.type} belongs on {envelope.topic}, not on {record.topic}")
+        return envelope
 
     async def _handle_together(self, work: list[tuple[Any, Envelope[Any]]], outcomes: Counter[Any]) -> None:
         first_copies: dict[str, Envelope[Any]] = {}
@@ -216,14 +247,14 @@ class EventConsumer:
                         await handler(session, [envelope])
                 return "handled"
             except Unprocessable as exc:
-                await self._dead_letter(record, f"unprocessable: {exc}", event_type=envelope.type)
+                await self._dead_letter(record, "unprocessable", str(exc), event_type=envelope.type)
                 return "dead_lettered"
             except Exception as exc:
                 if attempt == self._max_attempts and is_unavailable(exc):
                     raise DependencyUnavailable(f"{type(exc).__name__}: {exc}") from exc
                 if attempt == self._max_attempts:
-                    reason = f"failed {attempt} times, last: {type(exc).__name__}: {exc}"
-                    await self._dead_letter(record, reason, event_type=envelope.type)
+                    reason = f"{attempt} attempts, last: {type(exc).__name__}: {exc}"
+                    await self._dead_letter(record, "failed", reason, event_type=envelope.type)
                     return "dead_lettered"
                 self._metrics.handler_retries.labels(envelope.type).inc()
                 log.warning("handler failed (attempt %d), retrying", attempt, exc_info=True)
@@ -231,13 +262,14 @@ class EventConsumer:
                 backoff *= 2
         raise AssertionError("unreachable")
 
-    async def _dead_letter(self, record: Any, reason: str, *, event_type: str) -> None:
-        await send_to_dead_letter(self._dead_letters, record, consumer=self.name, reason=reason)
-        self._metrics.dead_letters.labels(record.topic).inc()
+    async def _dead_letter(self, record: Any, kind: str, reason: str, *, event_type: str) -> None:
+        """The reason header reads `<kind>: <what exactly>`; the metric counts by kind."""
+        await send_to_dead_letter(self._dead_letters, record, consumer=self.name, reason=f"{kind}: {reason}")
+        self._metrics.dead_letters.labels(record.topic, kind).inc()
         log.error(
             "event dead-lettered",
             extra={
-                "reason": reason,
+                "reason": f"{kind}: {reason}",
                 "topic": record.topic,
                 "partition": record.partition,
                 "offset": record.offset,

@@ -91,6 +91,7 @@ class Messaging:
                 dead_letters=self.producer,
                 metrics=self._metrics,
                 max_attempts=self._settings.consumer_max_attempts,
+                max_event_bytes=self._settings.consumer_max_event_bytes,
             )
             self._tasks.append(asyncio.create_task(self._consume(self.consumer), name=f"{self._name}-consumer"))
 

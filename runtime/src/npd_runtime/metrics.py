@@ -76,5 +76,8 @@ class ServiceMetrics:
             registry=r,
         )
         self.dead_letters = Counter(
-            f"{p}_dead_letters_total", "Events sent to a dead-letter topic.", ["topic"], registry=r
+            f"{p}_dead_letters_total",
+            "Records sent to a dead-letter topic, by topic and reason (the kind word of npd_dlq_reason).",
+            ["topic", "reason"],
+            registry=r,
         )

@@ -43,6 +43,9 @@ class ServiceSettings(KafkaSettings):
     relay_round_interval_ms: float = Field(20.0, ge=0, le=100)
     consumer_max_attempts: int = Field(5, ge=1, le=20)
     consumer_batch_size: int = Field(500, ge=1, le=5000)
+    # A record's value over this many bytes is dead-lettered (`too-large`) before it is parsed: our events
+    # are a few kilobytes, so anything near this is a mistake or an attack, not a member's data (decision 96).
+    consumer_max_event_bytes: int = Field(256 * 1024, ge=1024, le=1 << 20)
     # How long a caller's roles and groups are kept in the process between loads: at most this long does
     # a revoked role still work here (after its event arrived); 0 loads them on every request.
     access_cache_ttl_s: float = Field(1.0, ge=0, le=60)

@@ -79,7 +79,7 @@ async def test_on_the_real_broker_a_copy_changes_nothing_and_a_poison_record_is_
         ).scalars()
         assert sorted(recipients) == ["contact-dup", "contact-marker"]
     [letter] = await wait_for(lambda: dead_letters(kafka, key))  # the copy was not dead-lettered, the poison was
-    assert dict(letter.headers)["npd_dlq_reason"].decode().startswith("malformed: value is not JSON")
+    assert dict(letter.headers)["npd_dlq_reason"].decode().startswith("not-json: value is not JSON")
     assert dict(letter.headers)["npd_dlq_original_topic"] == TOPIC.encode()
     assert letter.value == b"{this is not json"
 

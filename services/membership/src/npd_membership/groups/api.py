@@ -124,6 +124,7 @@ async def get_group(group_id: UUID, principal: PrincipalDep, session: SessionDep
 async def change_group(group_id: UUID, body: GroupBody, principal: PrincipalDep, session: SessionDep) -> GroupDetail:
     """Replace the group's name, topic, description and join policy (its chairs and network admins). Publishes
     GroupChanged when the name, topic or join policy changed; nothing when nothing did."""
+    _require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         await service.change_group(session, group_id, body.details(), by=principal)
         return GroupDetail.of(await queries.group_view(session, group_id))
@@ -134,6 +135,7 @@ async def archive_group(group_id: UUID, principal: PrincipalDep, session: Sessio
     """End a group's work (network admins only): every member leaves it (PersonLeftGroup, group_archived),
     pending requests end, then GroupArchived. Its name is free again."""
     require_role(principal, Role.NETWORK_ADMIN)
+    _require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         await service.archive_group(session, group_id)
         return GroupDetail.of(await queries.group_view(session, group_id))
@@ -143,6 +145,7 @@ async def archive_group(group_id: UUID, principal: PrincipalDep, session: Sessio
 async def join_group(group_id: UUID, principal: PrincipalDep, session: SessionDep, response: Response) -> MemberPublic:
     """The caller joins an open group (PersonJoinedGroup), or asks to join one that needs approval (no event
     until a chair approves). Only active people of an organisation that is a member, or network staff."""
+    _require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         await service.join_group(session, group_id, principal.person_id)
         member = await queries.member(session, group_id, principal.person_id)
@@ -172,6 +175,7 @@ async def approve_request(
     group_id: UUID, person_id: PersonId, principal: PrincipalDep, session: SessionDep
 ) -> MemberPublic:
     """Approve a request to join (the group's chairs and network admins); publishes PersonJoinedGroup."""
+    _require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         await service.approve_request(session, group_id, person_id, by=principal)
         return MemberPublic.of(await queries.member(session, group_id, person_id))
@@ -184,6 +188,7 @@ async def change_role(
     """Make a member a chair, or a chair a member (the group's chairs and network admins); publishes
     PersonGroupRoleChanged, nothing when the role is already theirs. The last chair steps down only when
     alone in the group."""
+    _require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         await service.change_role(session, group_id, person_id, body.role, by=principal)
         return MemberPublic.of(await queries.member(session, group_id, person_id))
@@ -194,5 +199,6 @@ async def leave_group(group_id: UUID, person_id: PersonId, principal: PrincipalD
     """Leave a group yourself (reason left), or remove someone from it (its chairs and network admins; reason
     removed): PersonLeftGroup. A pending request is withdrawn or declined the same way, without an event. The
     last chair leaves only when alone in the group."""
+    _require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         await service.leave_group(session, group_id, person_id, by=principal)

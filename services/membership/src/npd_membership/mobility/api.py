@@ -123,6 +123,7 @@ async def get_opportunity(opportunity_id: UUID, principal: PrincipalDep, session
 async def close_opportunity(opportunity_id: UUID, principal: PrincipalDep, session: SessionDep) -> OpportunityPublic:
     """No more interest (the offering organisation's admins, its contact, network admins). Publishes
     OpportunityClosed; those already interested keep their answers."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         return OpportunityPublic.of(await service.close(session, opportunity_id, by=principal), _now())
 
@@ -154,6 +155,7 @@ async def withdraw_interest(opportunity_id: UUID, principal: PrincipalDep, sessi
 async def list_interested(opportunity_id: UUID, principal: PrincipalDep, session: SessionDep) -> list[InterestPublic]:
     """Who is interested, with their notes (the offering organisation's admins and the named contact only: not
     network admins, not the people's own organisations)."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         opportunity = await service.get_opportunity(session, opportunity_id)
         if not service.offers(opportunity, principal):
@@ -167,6 +169,7 @@ async def answer_interest(
 ) -> InterestPublic:
     """Invite or decline someone who is interested (the offering organisation's admins and the named contact);
     the person sees the answer among their interests."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         interest = await service.answer(session, opportunity_id, interest_id, body.answer, body.message, by=principal)
         found = [v for v in await queries.interested_in(session, opportunity_id) if v.interest.id == interest.id]
