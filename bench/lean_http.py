@@ -39,7 +39,15 @@ class LeanHttp:
         reader, writer = await self._idle.get()
         try:
             writer.write(request)
-            status = int((await reader.readline()).split()[1])
+            status_line = await reader.readline()
+            if not status_line:
+                # uvicorn closes a keep-alive connection idle for 5 s (a load generator waiting for a backlog
+                # to drain): the request was never read, so it is sent again on a new connection.
+                writer.close()
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+                writer.write(request)
+                status_line = await reader.readline()
+            status = int(status_line.split()[1])
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
                 name, _, value = line.partition(b":")
