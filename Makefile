@@ -8,7 +8,7 @@ MAKEFLAGS += --no-print-directory
 UV := $(shell bash scripts/ensure-tools.sh)
 RUN := $(UV) run --frozen
 
-.PHONY: help setup run infra test test-faults lint typecheck schemas schema-check deploy-check pytest bench bench-cpu bench-throughput bench-memory bench-relay bench-consumer bench-events bench-benchmark bench-calendar \
+.PHONY: help setup run infra test test-faults lint typecheck schemas schema-check deploy-check pytest bench bench-latency bench-flows bench-http bench-cpu bench-throughput bench-memory bench-relay bench-consumer bench-events bench-benchmark bench-calendar \
 	bench-kafka-hop bench-directory bench-fanout token migrate notifications-rebuild dlq demo images clean
 
 help:
@@ -21,7 +21,11 @@ help:
 	@echo "make dlq ARGS=\"list npd.membership.organisation\"   dead letters: list or replay (ARGS=--help)"
 	@echo "make infra   only Kafka and PostgreSQL, printing their settings (Ctrl-C stops both)"
 	@echo "make demo    fill the running platform (make run) with the demo network; running it again adds nothing"
-	@echo "make bench   end-to-end latency benchmark of the admission flow (also bench-memory, bench-kafka-hop)"
+	@echo "make bench   every benchmark below at sizes that fit 15 minutes; writes bench/results/latest.{json,md}"
+	@echo "make bench-latency     end-to-end latency of the admission flow at 100/s (goal p99 < 50 ms)"
+	@echo "make bench-flows       end-to-end latency of meeting -> notification and cycle -> reminder at 100/s"
+	@echo "make bench-http        HTTP write and read throughput against bare asyncpg and a bare endpoint"
+	@echo "make bench-memory      RSS of each service idle (goal < 150 MB) and under load"
 	@echo "make bench-cpu         CPU per admission in every process of the flow (goal < 5 ms)"
 	@echo "make bench-throughput  saturation throughput of the admission flow (goal 400/s)"
 	@echo "make bench-fanout      an announcement to 200,000 recipients: deliveries recorded (goal < 5 s) vs COPY; mails/s"
@@ -70,7 +74,16 @@ test-faults: setup
 	$(RUN) pytest tests/faults -x -s -q
 
 bench: setup
+	$(RUN) python bench/run_all.py
+
+bench-latency: setup
 	$(RUN) python bench/admission_latency.py
+
+bench-flows: setup
+	$(RUN) python bench/flows.py
+
+bench-http: setup
+	$(RUN) python bench/http_write_read.py
 
 bench-cpu: setup
 	$(RUN) python bench/admission_cpu.py

@@ -30,6 +30,7 @@ from flow import (
 from fresh import fresh_infra
 from lean_http import LeanHttp
 from npd_devstack.platform import Platform
+from results import figure, record
 
 GOAL_PER_S = 400.0
 MAX_RATE = 1500  # admissions per second the prepared applications allow for
@@ -88,6 +89,11 @@ async def measure(platform: Platform, concurrency: int, seconds: float, warmup_s
           f"{machine_speed():.1f} after")  # fmt: skip
     met = e2e_rate >= GOAL_PER_S and missing == 0
     print(f"goal: {GOAL_PER_S:g} admissions/s end to end: {'met' if met else 'NOT met'} ({e2e_rate:.0f}/s)")
+    record(
+        figure("admission_throughput", "admissions end to end (saturation)", e2e_rate, "/s", baseline=bare_rate,
+               baseline_name="bare FastAPI app requests/s", goal=f">= {GOAL_PER_S:g}/s", met=met, missing=missing,
+               cpu_ms_per_admission=round(sum(cpu.values()) / n * 1000, 3)),
+    )  # fmt: skip
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ from lean_http import LeanHttp
 from npd_devstack.platform import Platform
 from npd_events.calendars import service
 from npd_runtime.access import _LOAD as ACCESS_LOAD
+from results import figure, record
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 DIALECT = PGDialect_asyncpg()
@@ -182,6 +183,12 @@ async def measure(platform: Platform, args: argparse.Namespace) -> None:
     )
     print(f"  {statistics.mean(events):.0f} events per feed on average (max {max(events)}), "
           f"{statistics.mean(sizes) / 1024:.0f} KiB; mean HTTP {statistics.mean(http):.2f} ms")  # fmt: skip
+    base = "its SQL alone on asyncpg"
+    name = f"calendar feed at {args.meetings:,} meetings, {args.people:,} people"
+    record(
+        figure("calendar_feed", f"{name}: HTTP p50", h50, "ms", baseline=s50, baseline_name=base),
+        figure("calendar_feed", f"{name}: HTTP p99", h99, "ms", baseline=s99, baseline_name=base),
+    )
 
 
 def main() -> None:

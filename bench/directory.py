@@ -29,6 +29,7 @@ from lean_http import LeanHttp
 from npd_devstack.platform import Platform
 from npd_membership.directory import service
 from npd_membership.directory.schemas import encode_cursor
+from results import figure, record
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 DIALECT = PGDialect_asyncpg()
@@ -145,6 +146,13 @@ async def report(
     h50, h99, s50, s99 = (percentile(v, p) for v in (http, sql_ms) for p in (50, 99))
     print(f"{kind:<36} {h50:9.2f} {h99:7.2f} {s50:8.2f} {s99:7.2f} {h50 / s50:9.1f}x {h99 / s99:5.1f}x"
           f"   ({rows / len(items):.1f} rows, mean HTTP {statistics.mean(http):.2f})")  # fmt: skip
+    base = "its SQL alone on asyncpg"
+    record(
+        figure("directory", f"directory at {args.people:,} people: {kind}, HTTP p50", h50, "ms", baseline=s50,
+               baseline_name=base),
+        figure("directory", f"directory at {args.people:,} people: {kind}, HTTP p99", h99, "ms", baseline=s99,
+               baseline_name=base),
+    )  # fmt: skip
     if args.explain:
         for steps in statements[: len(QUERIES)]:
             await explain(connection, *steps[-1])

@@ -171,15 +171,15 @@ async def connections_opened(platform: Platform, database: str) -> int:
 
 
 @contextlib.contextmanager
-def bare_fastapi() -> Iterator[tuple[str, int]]:
-    """A one-route FastAPI app (bench/bare_app.py) under uvicorn, started exactly as the services are;
-    yields its base URL and pid."""
+def bare_fastapi(app: str = "bare_app:app", env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """A one-route FastAPI app (bench/bare_app.py, or `app` of bench/) under uvicorn, started exactly as the
+    services are, with `env` added to its environment; yields its base URL and pid."""
     (port,) = free_ports(1)
     command = [
-        sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", str(BENCH),
+        sys.executable, "-m", "uvicorn", app, "--app-dir", str(BENCH),
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    process = subprocess.Popen(command)
+    process = subprocess.Popen(command, env=os.environ | (env or {}))
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -14,6 +14,7 @@ from uuid import uuid4
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fresh import fresh_infra
 from npd_contracts.topics import EVENTS_MEETING, topic_specs
+from results import figure, record
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -36,8 +37,8 @@ async def measure(bootstrap: str, messages: int) -> None:
     hops: list[float] = []
 
     async def consume() -> None:
-        async for record in consumer:
-            hops.append(time.time() - float(record.value.decode()))
+        async for received in consumer:
+            hops.append(time.time() - float(received.value.decode()))
 
     reader = asyncio.create_task(consume())
     try:
@@ -54,6 +55,11 @@ async def measure(bootstrap: str, messages: int) -> None:
         await producer.stop()
     for label, values in (("produce acknowledged (acks=all)", acks), ("produce -> consume", hops)):
         print(f"{label:<33}n={len(values)}  p50={percentile(values, 50):.2f} ms  p99={percentile(values, 99):.2f} ms")
+    record(
+        *(figure("kafka_hop", f"the broker alone: {label}, p{p}", percentile(values, p), "ms")
+          for label, values in (("produce acknowledged (acks=all)", acks), ("produce -> consume", hops))
+          for p in (50, 99)),
+    )  # fmt: skip
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ import uvloop
 from fresh import fresh_infra
 from lean_http import LeanHttp
 from npd_devstack.platform import Platform
+from results import figure, record
 
 NOW = datetime.now(UTC)
 
@@ -150,6 +151,12 @@ async def measure(platform: Platform, args: argparse.Namespace) -> None:
     print(f"{'':<28} {'HTTP p50':>9} {'p99':>7} {'SQL p50':>8} {'p99':>7} {'ratio p50':>10} {'p99':>6}")
     print(f"{'POST .../registrations':<28} {h50:9.2f} {h99:7.2f} {s50:8.2f} {s99:7.2f} {h50 / s50:9.1f}x "
           f"{h99 / s99:5.1f}x   (mean HTTP {statistics.mean(http):.2f}; statuses {statuses})")  # fmt: skip
+    base = "its statements in one asyncpg transaction"
+    name = f"registration at {args.meetings:,} meetings, {args.people:,} people, one at a time"
+    record(
+        figure("registration", f"{name}: HTTP p50", h50, "ms", baseline=s50, baseline_name=base),
+        figure("registration", f"{name}: HTTP p99", h99, "ms", baseline=s99, baseline_name=base, statuses=statuses),
+    )
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ from npd_runtime.metrics import ServiceMetrics
 from npd_runtime.outbox import notify_trigger_ddl, outbox_table
 from npd_runtime.relay import OutboxRelay
 from npd_runtime.settings import KafkaSettings
+from results import figure, record
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -129,11 +130,6 @@ async def measure(bootstrap: str, url: str, dsn: str, n: int, rounds: int) -> No
     warm = records(outbox_rows(200))
     default = await started(AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True), warm)
     tuned = await started(create_producer(KafkaSettings(kafka_bootstrap_servers=bootstrap), "relay-bench"), warm)
-    timings: dict[str, list[float]] = {
-        "plain producer, aiokafka defaults": [],
-        "plain producer, relay settings": [],
-        "relay": [],
-    }
     runs: list[tuple[str, Callable[[list[Row]], Awaitable[Timing]]]] = [
         ("plain producer, aiokafka defaults", lambda rows: plain(default, records(rows))),
         ("plain producer, relay settings", lambda rows: plain(tuned, records(rows))),
@@ -154,6 +150,14 @@ async def measure(bootstrap: str, url: str, dsn: str, n: int, rounds: int) -> No
     best = {label: max(n / wall for wall, _ in values) for label, values in timings.items()}
     for baseline in ("plain producer, aiokafka defaults", "plain producer, relay settings"):
         print(f"relay / {baseline:<34} {best['relay'] / best[baseline]:.0%} (best round of each)")
+    ratio = best["relay"] / best["plain producer, relay settings"]
+    print(f"goal: relay at least 80 % of the plain producer with its settings: {'met' if ratio >= 0.8 else 'NOT met'}")
+    record(
+        figure("relay_throughput", f"outbox relay to Kafka ({n:,} events, best of {rounds})", best["relay"],
+               "events/s", baseline=best["plain producer, relay settings"],
+               baseline_name="plain aiokafka producer, relay settings", goal=">= 80 % of the plain producer",
+               met=ratio >= 0.8, aiokafka_defaults=round(best["plain producer, aiokafka defaults"])),
+    )  # fmt: skip
 
 
 async def _relay_round(url: str, dsn: str, producer: AIOKafkaProducer, rows: list[Row]) -> Timing:
