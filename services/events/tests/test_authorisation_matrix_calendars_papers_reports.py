@@ -182,8 +182,11 @@ ROWS = [
     row("POST", "/v1/calls/{call}/papers", "programme submitter speaker reviewer host_chair other_member", 403,
         body=lambda w: PROPOSAL),
     row("GET", "/v1/calls/{call}/papers", IN_NETWORK, 403, changes=False),
-    row("GET", "/v1/papers/{paper}", "network_admin programme submitter speaker reviewer", 403, changes=False),
-    row("POST", "/v1/papers/{paper}/withdraw", "submitter", 403),
+    # Whoever may not see a proposal is told there is none (decision 98); outside the network, 403 first.
+    row("GET", "/v1/papers/{paper}", "network_admin programme submitter speaker reviewer", 404, changes=False,
+        exceptions=(("outsider", 403),)),
+    row("POST", "/v1/papers/{paper}/withdraw", "submitter", 403,
+        exceptions=(("host_chair", 404), ("other_member", 404), ("outsider", 404))),
     row("PUT", "/v1/papers/{paper}/reviewers/{other_member}", CHAIRS, 403),
     row("PUT", "/v1/papers/{paper}/review", "reviewer", 403, body=lambda w: {"score": 3}, exceptions=OWN),
     row("GET", "/v1/papers/{paper}/reviews", CHAIRS, 403, changes=False),

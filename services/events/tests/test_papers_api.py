@@ -121,7 +121,8 @@ async def test_chairs_see_every_proposal_with_its_score_and_others_only_their_ow
     as_ann = (await client.get(f"/v1/calls/{call['id']}/papers", headers=ann)).json()
     assert [p["title"] for p in as_ann["items"]] == ["Eén loket"] and as_ann["items"][0]["mean_score"] is None
     other = as_chair["items"][1]["id"]
-    assert (await client.get(f"/v1/papers/{other}", headers=ann)).status_code == 403
+    # Not hers to see: as if there were none (decision 98).
+    assert (await client.get(f"/v1/papers/{other}", headers=ann)).status_code == 404
     assert (await client.get(f"/v1/papers/{other}/reviews", headers=ann)).status_code == 403
 
 

@@ -264,7 +264,7 @@ async def get_paper(paper_id: UUID, principal: PrincipalDep, session: SessionDep
         paper = await service.get_paper(session, paper_id)
         call = await service.get_call(session, paper.call_id)
         if not await service.may_see_paper(session, call, paper, principal):
-            raise service.NotYourPaper(paper_id)
+            raise service.PaperNotFound(paper_id)  # as if there were none: no existence oracle (decision 98)
         score = (await service.mean_scores(session, [paper.id])).get(paper.id, (None, 0))
     return PaperPublic.of(paper, score if service.chairs(call, principal) else None)
 

@@ -302,7 +302,8 @@ async def withdraw(session: AsyncSession, paper_id: UUID, *, by: Principal) -> P
     call = await get_call(session, paper.call_id, for_update=True)
     paper = await get_paper(session, paper_id)
     if paper.submitter_id != by.person_id:
-        raise NotYourPaper(paper_id)
+        # Whoever may not see the proposal is told there is none (decision 98).
+        raise NotYourPaper(paper_id) if await may_see_paper(session, call, paper, by) else PaperNotFound(paper_id)
     withdrawn = domain.withdraw(call, paper, _now())
     await PAPERS.update(session, withdrawn, "status", "decided_at")
     return withdrawn

@@ -1,0 +1,262 @@
+"""No existence oracle: someone who may not see an object cannot tell it from one that does not exist.
+
+For every /v1 endpoint with a path id, of each service in SERVICES (from its live OpenAPI document), as an admin of
+another organisation and as an outsider with no role: one call naming a real object of that service's
+database (REAL_IDS: a query per path parameter; a parameter without one fails the test, so a new endpoint
+must be added there) and the same call naming a random id instead. Unless the first is answered 2xx, or the
+caller may read the object (its own GET, `/v1/meetings/{meeting_id}`, answers them 2xx: that it exists is
+no secret from them; what they may do with it the services' authorisation matrices decide), both answers
+must be the same status with the same problem type. A 403 for both is fine: a refusal that does not depend
+on existence.
+
+The objects are those the earlier tests of the session made (the demo's network, meetings, programme and
+benchmark among them): run it with them, e.g. `pytest tests/test_demo.py tests/test_no_existence_oracle.py`.
+"""
+
+import contextlib
+import importlib
+import re
+import warnings
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+import pytest_asyncio
+import schemathesis
+from fastapi import FastAPI
+from npd_contracts import Envelope, MemberJoined, OrganisationKind, PersonRegistered, PersonRoleGranted, Role
+from npd_membership.models import organisations, people, person_roles
+from schemathesis import GenerationMode
+from schemathesis.core import NotSet
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+
+# Membership only so far: events answers an outsider (no role) 403 for a real meeting, series, venue or call
+# and 404 for a random one, and anyone who is not a chair 403 (or 409) for a real proposal's reviewers,
+# review, reviews and decision; benchmark and notifications are not yet run (issue 12, continued).
+SERVICES = ("membership",)
+PROBLEM = "application/problem+json"
+
+# Path parameters that name no object of anyone's: a fixed valid value, not varied.
+FIXED = {
+    "role": "member",
+    "number": "1",
+    "category": "meetings",
+    "chart": "distribution",
+    "fmt": "svg",
+    "questionnaire_id": "cx-maturity-scan",
+}
+# A query for a real id per path parameter, per service; a query may use the ids chosen for the parameters
+# before it in the path (`:meeting_id`), so that the combination exists.
+REAL_IDS: dict[str, dict[str, str]] = {
+    "membership": {
+        "org_id": "SELECT id FROM organisations WHERE status = 'member' ORDER BY applied_at LIMIT 1",
+        "person_id": "SELECT id FROM people WHERE status = 'active' ORDER BY registered_at LIMIT 1",
+        "invitation_id": "SELECT id FROM invitations ORDER BY created_at LIMIT 1",
+        "group_id": "SELECT id FROM groups ORDER BY created_at LIMIT 1",
+        "position_id": "SELECT id FROM positions ORDER BY created_at LIMIT 1",
+        "opportunity_id": "SELECT id FROM opportunities ORDER BY id LIMIT 1",
+        "interest_id": "SELECT id FROM opportunity_interests WHERE opportunity_id = :opportunity_id LIMIT 1",
+    },
+    "events": {
+        "meeting_id": "SELECT id FROM meetings ORDER BY created_at LIMIT 1",
+        "series_id": "SELECT id FROM series ORDER BY created_at LIMIT 1",
+        "venue_id": "SELECT id FROM venues ORDER BY created_at LIMIT 1",
+        "call_id": "SELECT id FROM calls ORDER BY id LIMIT 1",
+        "session_id": "SELECT id FROM programme_sessions WHERE call_id = :call_id LIMIT 1",
+        "paper_id": "SELECT id FROM papers ORDER BY submitted_at LIMIT 1",
+        "report_id": "SELECT id FROM reports ORDER BY id LIMIT 1",
+        "practice_id": "SELECT id FROM practices ORDER BY id LIMIT 1",
+        "pilot_id": "SELECT id FROM pilots ORDER BY id LIMIT 1",
+        "group_id": "SELECT id FROM groups LIMIT 1",
+        "organisation_id": "SELECT id FROM organisations LIMIT 1",
+        "person_id": "SELECT person_id FROM access_people WHERE gone_at IS NULL LIMIT 1",
+    },
+    "benchmark": {
+        "cycle_id": "SELECT id FROM cycles ORDER BY id LIMIT 1",
+        "submission_id": "SELECT id FROM submissions ORDER BY invited_at LIMIT 1",
+        "action_id": "SELECT id FROM improvement_actions LIMIT 1",
+        "org_id": "SELECT id FROM peers LIMIT 1",
+        "version": "SELECT catalogue_version FROM kpis ORDER BY catalogue_version DESC, kpi_id LIMIT 1",
+        "kpi_id": "SELECT kpi_id FROM kpis ORDER BY catalogue_version DESC, kpi_id LIMIT 1",
+    },
+    "notifications": {
+        "notification_id": "SELECT id FROM notifications LIMIT 1",
+        "subscription_id": "SELECT id FROM webhook_subscriptions LIMIT 1",
+        "delivery_id": "SELECT id FROM deliveries WHERE channel = 'webhook' AND recipient = :subscription_id LIMIT 1",
+        "organisation_id": "SELECT organisation_id FROM recipient_organisations LIMIT 1",
+        "group_id": "SELECT group_id FROM recipient_groups LIMIT 1",
+    },
+}
+# Parameters that name a catalogue entry, readable by everyone: kept real, never varied.
+NOT_VARIED = {("benchmark", "version"), ("benchmark", "kpi_id")}
+
+
+def _settings(service: str, service_settings: Callable[..., dict[str, Any]]) -> Any:
+    config = importlib.import_module(f"npd_{service}.config")
+    return getattr(config, f"{service.capitalize()}Settings")(**service_settings(service))
+
+
+@pytest_asyncio.fixture(scope="module")
+async def apps(
+    service_settings: Callable[..., dict[str, Any]], run_app: Callable[..., Any]
+) -> AsyncIterator[dict[str, tuple[FastAPI, httpx.AsyncClient]]]:
+    async with contextlib.AsyncExitStack() as stack:
+        running: dict[str, tuple[FastAPI, httpx.AsyncClient]] = {}
+        for service in SERVICES:
+            app = importlib.import_module(f"npd_{service}.main").create_app(_settings(service, service_settings))
+            running[service] = (app, await stack.enter_async_context(run_app(app)))
+        yield running
+
+
+@pytest_asyncio.fixture(scope="module")
+async def callers(
+    apps: dict[str, tuple[FastAPI, httpx.AsyncClient]], token: Callable[..., dict[str, str]]
+) -> dict[str, dict[str, str]]:
+    """An admin of a fresh organisation of the network, known to every service as membership's events would
+    make them known; and an outsider: a valid token for someone the network does not know."""
+    org, admin = uuid4(), f"oracle-admin-{uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    async with apps["membership"][0].state.sessions() as session, session.begin():
+        await session.execute(
+            insert(organisations).values(
+                id=org, name=f"Oracle {org.hex[:8]}", kind="municipality", domains=[], status="member",
+                contact_person_id=admin, contact_name=admin, contact_email="oracle@example.nl",
+                applied_at=now, status_changed_at=now, joined_at=now,
+            )
+        )  # fmt: skip
+        await session.execute(
+            insert(people).values(
+                id=admin, organisation_id=org, name=admin, email=f"{admin}@example.nl", language="nl",
+                visibility="network", status="active", registered_at=now,
+            )
+        )  # fmt: skip
+        for role in ("org_admin", "member"):
+            await session.execute(
+                insert(person_roles).values(person_id=admin, role=role, organisation_id=org, granted_at=now)
+            )
+    joined = MemberJoined(
+        organisation_id=org, name=f"Oracle {org.hex[:8]}", kind=OrganisationKind.MUNICIPALITY,
+        contact_person_id=admin, joined_at=now,
+    )  # fmt: skip
+    events = [
+        joined,
+        PersonRegistered(person_id=admin, organisation_id=org, name=admin, language="nl", registered_at=now),
+        *(
+            PersonRoleGranted(person_id=admin, role=role, organisation_id=org, granted_at=now)
+            for role in (Role.ORG_ADMIN, Role.MEMBER)
+        ),
+    ]
+    for service in (s for s in SERVICES if s != "membership"):  # membership reads its own tables
+        app = apps[service][0]
+        handlers = importlib.import_module(f"npd_{service}.main").spec(app.state.settings).consumes
+        async with app.state.sessions() as session, session.begin():
+            for event in events:
+                if type(event) in handlers:
+                    await handlers[type(event)](session, [Envelope(data=event, source="/tests/oracle")])
+    return {"another organisation's admin": token(admin), "an outsider": token(f"outsider-{uuid4().hex[:8]}")}
+
+
+def operations(app: FastAPI, service: str) -> list[tuple[str, str, list[str]]]:
+    """(method, path, path parameters) of every /v1 operation with a path parameter, anonymous ones aside."""
+    anonymous = tuple(getattr(importlib.import_module(f"npd_{service}.main"), "ANONYMOUS", ()))
+    found = []
+    for path, item in app.openapi()["paths"].items():
+        names = re.findall(r"\{([^}]+)\}", path)
+        if not path.startswith("/v1/") or path.startswith(anonymous) or not names:
+            continue
+        found += [(method.upper(), path, names) for method in item if method in ("get", "put", "post", "delete")]
+    return found
+
+
+def home_paths(found: list[tuple[str, str, list[str]]]) -> dict[str, str]:
+    """Per path parameter, the GET that reads the object it names (`/v1/meetings/{meeting_id}`), where one is."""
+    homes: dict[str, str] = {}
+    for method, path, names in found:
+        if method == "GET" and len(names) == 1 and path.endswith("{" + names[0] + "}"):
+            homes[names[0]] = path
+    return homes
+
+
+async def real_ids(app: FastAPI, service: str, names: list[str]) -> dict[str, str]:
+    chosen: dict[str, str] = {}
+    async with app.state.sessions() as session:
+        for name in names:
+            if name in FIXED:
+                chosen[name] = FIXED[name]
+                continue
+            assert name in REAL_IDS[service], f"{service}: no query for a real {name}: add one to REAL_IDS"
+            sql = REAL_IDS[service][name]
+            bound = {k: v for k, v in chosen.items() if f":{k}" in sql}
+            value = (await session.execute(text(sql), bound)).scalar()
+            assert value is not None, f"{service} has no {name} for {sql!r} (run with the tests that make them)"
+            chosen[name] = str(value)
+    return chosen
+
+
+def a_body(app: FastAPI, method: str, path: str) -> tuple[Any, str | None]:
+    """A schema-valid body for the operation (so the call gets past validation to the lookup), or none."""
+    schema = schemathesis.openapi.from_dict(app.openapi())
+    operation = schema.find_operation_by_label(f"{method} {path}")
+    assert operation is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        case = operation.as_strategy(generation_mode=GenerationMode.POSITIVE).example()
+    return (None, None) if isinstance(case.body, NotSet) else (case.body, case.media_type)
+
+
+async def answer(
+    client: httpx.AsyncClient, method: str, path: str, ids: dict[str, str], body: Any, media: str | None, who: Any
+) -> tuple[int, str | None]:
+    url = re.sub(r"\{([^}]+)\}", lambda m: ids[m[1]], path)
+    if media == "application/json":
+        response = await client.request(method, url, json=body, headers=who)
+    elif media is not None:
+        content = body if isinstance(body, bytes) else str(body).encode()
+        response = await client.request(method, url, content=content, headers={**who, "Content-Type": media})
+    else:
+        response = await client.request(method, url, headers=who)
+    assert response.status_code < 500, (method, url, response.status_code, response.text)
+    if response.status_code < 400:
+        return response.status_code, None
+    assert response.headers["content-type"].startswith(PROBLEM), (method, url, response.text)
+    return response.status_code, response.json()["type"]
+
+
+def _random_like(value: str) -> str:
+    try:
+        UUID(value)
+    except ValueError:
+        return f"nobody-{uuid4().hex[:12]}"
+    return str(uuid4())
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_another_organisations_object_answers_as_one_that_does_not_exist(
+    apps: dict[str, tuple[FastAPI, httpx.AsyncClient]], callers: dict[str, dict[str, str]], service: str
+) -> None:
+    app, client = apps[service]
+    leaks, compared = [], 0
+    homes = home_paths(operations(app, service))
+    for method, path, names in operations(app, service):
+        ids = await real_ids(app, service, names)
+        body, media = a_body(app, method, path)
+        for caller, who in callers.items():
+            existing = await answer(client, method, path, ids, body, media, who)
+            if existing[0] < 400:
+                continue  # theirs to see or act on: the authorisation matrices decide who may
+            for name in names:
+                if name in FIXED or (service, name) in NOT_VARIED:
+                    continue
+                home = homes.get(name)
+                if home is not None and (await answer(client, "GET", home, ids, None, None, who))[0] < 400:
+                    continue  # they may see it: that it exists is no secret from them
+                missing = await answer(client, method, path, ids | {name: _random_like(ids[name])}, body, media, who)
+                compared += 1
+                if missing != existing:
+                    leaks.append(f"{caller}: {method} {path} with a real {name}: {existing}, a random one: {missing}")
+    assert leaks == [], "\n".join(leaks)
+    assert compared > 0
