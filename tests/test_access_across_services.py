@@ -13,6 +13,7 @@ from npd_membership.config import MembershipSettings
 from npd_membership.main import create_app as membership_app
 from npd_notifications.config import NotificationsSettings
 from npd_notifications.main import create_app as notifications_app
+from npd_notifications.rebuild import skip_to_the_end
 
 Headers = dict[str, str]
 
@@ -29,7 +30,11 @@ async def test_a_contact_reads_their_inbox_once_admitted_and_is_refused_within_s
 ) -> None:
     membership = membership_app(MembershipSettings(**service_settings("membership", network_admins=("admin",))))
     # The production cache of principals (1 s), so "within seconds" includes it.
-    notifications = notifications_app(NotificationsSettings(**service_settings("notifications", access_cache_ttl_s=1)))
+    settings = NotificationsSettings(**service_settings("notifications", access_cache_ttl_s=1))
+    # What earlier tests left on the topics is not this test's: on a loaded host, working through it first
+    # took longer than the waits below (two full runs failed so).
+    await skip_to_the_end(settings)
+    notifications = notifications_app(settings)
     async with run_app(membership) as members, run_app(notifications) as inbox:
         await wait_for(lambda: answers(members, "/readyz", {}, 200))  # the network admin is in place
         admin, contact = token("admin"), token(f"contact-{uuid4().hex[:6]}")
