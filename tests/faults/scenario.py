@@ -46,10 +46,14 @@ async def _stream_records(flow: Flow, since: dict[int, int], bootstrap: str) -> 
     return [r.event_id for r in await read_topic(bootstrap, flow.topic, since) if r.event_type == flow.event_type]
 
 
-async def kill_publisher_mid_relay(flow: Flow, since: dict[int, int], bootstrap: str, timeout_s: float) -> None:
+async def kill_publisher_mid_relay(
+    flow: Flow, since: dict[int, int], bootstrap: str, timeout_s: float, writer: asyncio.Task[None]
+) -> None:
     """SIGKILL the publisher while Kafka holds records of the stream whose outbox rows it has not deleted."""
 
     async def published() -> int:
+        if writer.done() and writer.exception() is not None:
+            raise AssertionError(f"{flow.name}: writing the stream failed") from writer.exception()
         ends = await end_offsets(bootstrap, flow.topic)
         return sum(ends.values()) - sum(since.values())
 
@@ -63,7 +67,7 @@ async def kill_publisher_mid_relay(flow: Flow, since: dict[int, int], bootstrap:
             both = await conn.fetchval(
                 f"SELECT count(*) FROM {OUTBOX_TABLE} WHERE event_id = ANY($1::text[])", list(set(ids))
             )
-        if both and unsent > both:
+        if both and len(set(ids)) < flow.expected:
             flow.publisher.kill9()
             report(
                 f"{flow.name}: kill -9 {flow.publisher.name} with {len(ids)} of {flow.expected} records on "
@@ -71,6 +75,8 @@ async def kill_publisher_mid_relay(flow: Flow, since: dict[int, int], bootstrap:
             )
             return
         flow.publisher.thaw()
+        if len(set(ids)) >= flow.expected and not unsent:
+            raise AssertionError(f"{flow.name}: the relay published the whole stream before a kill point was found")
         if time.monotonic() > deadline:
             raise AssertionError(
                 f"{flow.name}: no moment with acknowledged-but-undeleted outbox rows within {timeout_s:.0f} s "
@@ -121,7 +127,7 @@ async def kill_both(flow: Flow, write: Awaitable[None], bootstrap: str, timeout_
     since = await end_offsets(bootstrap, flow.topic)
     writer = asyncio.create_task(write)
     try:
-        await kill_publisher_mid_relay(flow, since, bootstrap, timeout_s)
+        await kill_publisher_mid_relay(flow, since, bootstrap, timeout_s, writer)
         await asyncio.to_thread(flow.publisher.start)
         await kill_consumer_mid_stream(flow, bootstrap, timeout_s)
         await asyncio.to_thread(flow.consumer.start)
