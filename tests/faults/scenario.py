@@ -116,11 +116,30 @@ async def kill_consumer_mid_stream(flow: Flow, bootstrap: str, timeout_s: float)
         await asyncio.sleep(0.02)
 
 
+async def until_complete(
+    count: Callable[[], Awaitable[int]], expected: int, what: str, stall_s: float = 120, limit_s: float = 900
+) -> None:
+    """Wait until `count()` reaches `expected`; fail if it stops growing for `stall_s` (stuck, not slow: a
+    loaded CI host may take long), or after `limit_s` in all."""
+    started = last_change = time.monotonic()
+    last = -1
+    while (now := time.monotonic()) - started < limit_s:
+        done = await count()
+        if done >= expected:
+            return
+        if done != last:
+            last, last_change = done, now
+        elif now - last_change > stall_s:
+            raise AssertionError(f"{what}: stuck at {done} of {expected} for {stall_s:.0f} s")
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"{what}: {last} of {expected} after {limit_s:.0f} s")
+
+
 async def _at_least(count: Callable[[], Awaitable[int]], n: int) -> bool:
     return await count() >= n
 
 
-async def kill_both(flow: Flow, write: Awaitable[None], bootstrap: str, timeout_s: float = 180) -> Outcome:
+async def kill_both(flow: Flow, write: Awaitable[None], bootstrap: str, timeout_s: float = 300) -> Outcome:
     """Run `write` (which makes the stream's outbox rows through the publisher's own service functions),
     kill -9 the publisher mid-relay and the consumer mid-stream, restart both, wait for every effect."""
     started = time.monotonic()
@@ -135,13 +154,7 @@ async def kill_both(flow: Flow, write: Awaitable[None], bootstrap: str, timeout_
     finally:
         if not writer.done():
             writer.cancel()
-    last = await until(
-        lambda: _at_least(flow.effects, flow.expected),
-        f"{flow.name}: all {flow.expected} effects after the restarts",
-        timeout_s,
-        every_s=0.5,
-    )
-    assert last
+    await until_complete(flow.effects, flow.expected, f"{flow.name}: every effect after the restarts")
     ids = await _stream_records(flow, since, bootstrap)
     copies = Counter(ids)
     republished = sum(n - 1 for n in copies.values())
