@@ -78,7 +78,7 @@ async def test_rebalance_mid_stream_loses_nothing_doubles_nothing_keeps_order(
             )
         return [(r[0], r[1]) for r in rows] if len(rows) == len(version_of) else []
 
-    claims = await until(all_claimed, "rebalance: every rename handled after the kill", 180, every_s=0.5)
+    claims = await until(all_claimed, "rebalance: every rename handled after the kill", 600, every_s=0.5)
     # Order: per organisation, a later rename is never handled in a transaction that started before the
     # one that handled an earlier rename (processed_at is the handling transaction's start).
     when: dict[str, list[tuple[int, datetime]]] = defaultdict(list)

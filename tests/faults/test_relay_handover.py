@@ -61,7 +61,7 @@ async def test_relay_hand_over_keeps_order_per_aggregate(
             left = await conn.fetchval(f"SELECT count(*) FROM {OUTBOX_TABLE} WHERE type = $1", RENAMED)
         return left == 0
 
-    await until(all_published, "relay hand-over: the outbox emptied", 180, every_s=0.5)
+    await until(all_published, "relay hand-over: the outbox emptied", 600, every_s=0.5)
     by_key, copies = versions_on_topic(await read_topic(kafka, topic, since), stream.ids)
     assert len(by_key) == K, f"renames of {len(by_key)} of {K} organisations on the topic"
     wrong = out_of_order(by_key, list(range(1, V + 1)))
