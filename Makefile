@@ -14,7 +14,7 @@ RUN := $(UV) run --frozen
 help:
 	@echo "make run     start Kafka, PostgreSQL and the four services; restarts a service that exits (Ctrl-C stops all)"
 	@echo "make test    lint, type-check, schema check, manifest check and every test (real Kafka and PostgreSQL)"
-	@echo "make test-faults  the fault suite: kill -9, rebalance, two relays, 10,000 events each (CI runs it too)"
+	@echo "make test-faults  the fault suite: kill -9, rebalance, two relays, broker and database restarts (CI runs it too)"
 	@echo ""
 	@echo "make token SUB=alice [TTL=3600]   print a dev access token (identity only; SUB=admin is a network admin)"
 	@echo "make migrate [SERVICE=membership]   alembic upgrade head on the local cluster (or <SERVICE>_DATABASE_URL)"
@@ -69,7 +69,7 @@ pytest: setup
 	$(RUN) pytest
 
 # Not part of `make test` (the root conftest leaves tests/faults out unless named): real processes killed
-# mid-stream, a few minutes in all. -s shows the redelivered and republished counts each test prints.
+# or restarted mid-stream: about 6 minutes on a quiet host. -s shows the counts each test prints.
 test-faults: setup
 	$(RUN) pytest tests/faults -x -s -q
 
