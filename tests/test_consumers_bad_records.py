@@ -30,9 +30,10 @@ from fastapi import FastAPI
 from npd_contracts import Envelope, EventData, encode
 from npd_contracts.topics import dead_letter_topic
 from npd_runtime.access import ROLES
-from npd_runtime.consumer import DEFAULT_MAX_EVENT_BYTES, handled_events
+from npd_runtime.consumer import handled_events
 from npd_runtime.idempotency import PROCESSED_EVENTS_TABLE
 from npd_runtime.kafka import connection_options
+from npd_runtime.settings import DEFAULT_MAX_EVENT_BYTES
 from pydantic import BaseModel
 from sqlalchemy import text
 

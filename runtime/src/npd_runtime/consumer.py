@@ -29,6 +29,7 @@ from npd_runtime.idempotency import claim
 from npd_runtime.logs import current_event_id
 from npd_runtime.metrics import ServiceMetrics
 from npd_runtime.offsets import OffsetCommitter
+from npd_runtime.settings import DEFAULT_MAX_EVENT_BYTES
 from npd_runtime.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,6 @@ log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, Sequence[Envelope[Any]]], Awaitable[None]]
 """`async def on_x(session, events)`: the effects of these events (all new to this consumer, in order),
 written through `session` in the caller's transaction. Raise `Unprocessable` for an event no retry fixes."""
-
-
-DEFAULT_MAX_EVENT_BYTES = 256 * 1024
-"""Our largest events are a few kilobytes; a value over this is refused before it is parsed (decision 96)."""
 
 
 @dataclass(frozen=True)

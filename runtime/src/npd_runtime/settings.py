@@ -23,6 +23,10 @@ class KafkaSettings(BaseSettings):
     kafka_ssl_cafile: str | None = Field(None, validation_alias="KAFKA_SSL_CAFILE")
 
 
+DEFAULT_MAX_EVENT_BYTES = 256 * 1024
+"""Our largest events are a few kilobytes; a value over this is refused before it is parsed (decision 96)."""
+
+
 class ServiceSettings(KafkaSettings):
     """Base class; each service sets `env_prefix` (e.g. `MEMBERSHIP_`) for its own `DATABASE_URL`.
 
@@ -45,7 +49,7 @@ class ServiceSettings(KafkaSettings):
     consumer_batch_size: int = Field(500, ge=1, le=5000)
     # A record's value over this many bytes is dead-lettered (`too-large`) before it is parsed: our events
     # are a few kilobytes, so anything near this is a mistake or an attack, not a member's data (decision 96).
-    consumer_max_event_bytes: int = Field(256 * 1024, ge=1024, le=1 << 20)
+    consumer_max_event_bytes: int = Field(DEFAULT_MAX_EVENT_BYTES, ge=1024, le=1 << 20)
     # How long a caller's roles and groups are kept in the process between loads: at most this long does
     # a revoked role still work here (after its event arrived); 0 loads them on every request.
     access_cache_ttl_s: float = Field(1.0, ge=0, le=60)

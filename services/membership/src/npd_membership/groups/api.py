@@ -134,8 +134,7 @@ async def change_group(group_id: UUID, body: GroupBody, principal: PrincipalDep,
 async def archive_group(group_id: UUID, principal: PrincipalDep, session: SessionDep) -> GroupDetail:
     """End a group's work (network admins only): every member leaves it (PersonLeftGroup, group_archived),
     pending requests end, then GroupArchived. Its name is free again."""
-    require_role(principal, Role.NETWORK_ADMIN)
-    _require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
+    require_role(principal, Role.NETWORK_ADMIN)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         await service.archive_group(session, group_id)
         return GroupDetail.of(await queries.group_view(session, group_id))
