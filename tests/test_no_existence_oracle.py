@@ -58,7 +58,9 @@ REAL_IDS: dict[str, dict[str, str]] = {
         "invitation_id": "SELECT id FROM invitations ORDER BY created_at LIMIT 1",
         "group_id": "SELECT id FROM groups ORDER BY created_at LIMIT 1",
         "position_id": "SELECT id FROM positions ORDER BY created_at LIMIT 1",
-        "opportunity_id": "SELECT id FROM opportunities ORDER BY id LIMIT 1",
+        # One with an interest where there is one, so that interest_id below finds a real one.
+        "opportunity_id": "SELECT o.id FROM opportunities o ORDER BY EXISTS (SELECT 1 FROM opportunity_interests i "
+        "WHERE i.opportunity_id = o.id) DESC, o.id LIMIT 1",
         "interest_id": "SELECT id FROM opportunity_interests WHERE opportunity_id = :opportunity_id LIMIT 1",
     },
     "events": {
