@@ -1,229 +1,319 @@
-"""Fan-out: a message is recorded once, then its inbox items and e-mail deliveries are written by one
-INSERT ... SELECT over the audience (never one row at a time), whatever its size: a welcome to one person
-and an announcement to 200,000 take the same path. The message row (its id derived from the event and the
-rule) is the guard: a redelivery or a replay finds it and adds nothing, so the fan-out itself needs no
-ON CONFLICT; the unique keys (message, recipient[, channel]) stay as a backstop that fails loudly. Row ids
-are the message's prefix and a running number, so each index on them grows at one end instead of at
-200,000 random places.
+"""Fan-out: a message is recorded once, then its inbox items and e-mail deliveries are written by INSERT ...
+SELECT over the audience (never one row at a time), whatever its size: a welcome to one person and an
+announcement to 200,000 take the same path. The messages of a whole run of events go together: one
+statement records all of them and fans each new one out to its own audience (a LATERAL join per message),
+one statement per shape of audience, after one statement that looks up every name the words need. The
+message row (its id derived from the event and the rule) is the guard: a redelivery or a replay finds it
+and adds nothing, so the fan-out itself needs no ON CONFLICT; the unique keys (message, recipient[,
+channel]) stay as a backstop that fails loudly. Row ids are the message's prefix and a running number, so
+each index on them grows at one end instead of at 200,000 random places.
 """
 
+import dataclasses
 import json
-from collections.abc import Mapping
-from typing import Any
-from uuid import uuid5
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple
+from uuid import UUID, uuid5
 
-from npd_contracts import Envelope, EventData
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
+from npd_contracts import Envelope
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_notifications.domain import Audience, Channel, Message, default_cadence, message_id, render
-from npd_notifications.models import MESSAGES, messages
+from npd_notifications.models import MESSAGES
 from npd_notifications.rules import Rule
 
-_INSERT_MESSAGE = insert(messages).on_conflict_do_nothing(index_elements=["id"]).returning(messages.c.id)
+
+class _Shape(NamedTuple):
+    """Which parts an audience has: audiences of one shape are fanned out by one statement together."""
+
+    people: bool
+    roles: bool
+    organisation: bool
+    invited_to: bool
+    groups: bool
+    group_kinds: bool
+    group_roles: bool
+    everyone: bool
+    meeting: bool
+    registered_for: bool
+    waitlist: bool
+    paper_of: bool
+    followers_of: bool
+    excluded: bool
+
+    @classmethod
+    def of(cls, a: Audience) -> "_Shape":
+        return cls(
+            bool(a.people),
+            bool(a.roles),
+            a.organisation is not None,
+            a.invited_to is not None,
+            bool(a.groups),
+            bool(a.group_kinds),
+            bool(a.group_roles),
+            a.everyone,
+            a.meeting is not None,
+            a.registered_for is not None,
+            a.waitlist,
+            a.paper_of is not None,
+            a.followers_of is not None,
+            bool(a.excluded),
+        )
 
 
-def _audience_sql(audience: Audience) -> tuple[str, dict[str, Any]]:
-    """The audience as one SELECT of distinct person ids, with its parameters."""
+def _audience_sql(s: _Shape) -> str:
+    """The audience of the message in row `f` of the batch, as one SELECT of distinct person ids."""
     parts: list[str] = []
-    params: dict[str, Any] = {}
-    if audience.people:
-        parts.append("SELECT unnest(CAST(:people AS varchar[])) AS person_id")
-        params["people"] = list(audience.people)
-    if audience.roles:
-        where = "held AND role = ANY(CAST(:roles AS varchar[]))"
-        if audience.organisation is not None:
-            where += " AND organisation_id = CAST(:organisation AS uuid)"
-        if audience.invited_to is not None:
-            where += (
-                " AND organisation_id IN (SELECT organisation_id FROM benchmark_invitations "
-                "WHERE cycle_id = CAST(:invited_to AS uuid))"
-            )
-            params["invited_to"] = audience.invited_to
+    if s.people:
+        parts.append("SELECT unnest(f.people) AS person_id")
+    if s.roles:
+        where = "held AND role = ANY(f.roles)"
+        if s.organisation:
+            where += " AND organisation_id = f.audience_organisation"
+        if s.invited_to:
+            invited = "SELECT organisation_id FROM benchmark_invitations WHERE cycle_id = f.invited_to"
+            where += f" AND organisation_id IN ({invited})"
         parts.append(f"SELECT person_id FROM access_roles WHERE {where}")
-        params["roles"] = list(audience.roles)
-    elif audience.organisation is not None:
-        parts.append("SELECT person_id FROM recipients WHERE active AND organisation_id = CAST(:organisation AS uuid)")
-    if audience.organisation is not None:
-        params["organisation"] = audience.organisation
-    if audience.groups or audience.group_kinds:
+    elif s.organisation:
+        parts.append("SELECT person_id FROM recipients WHERE active AND organisation_id = f.audience_organisation")
+    if s.groups or s.group_kinds:
         conditions = ["m.held"]
-        if audience.group_roles:
-            conditions.append("m.role = ANY(CAST(:group_roles AS varchar[]))")
-            params["group_roles"] = list(audience.group_roles)
+        if s.group_roles:
+            conditions.append("m.role = ANY(f.group_roles)")
         which = []
-        if audience.groups:
-            which.append("m.group_id = ANY(CAST(:groups AS uuid[]))")
-            params["groups"] = list(audience.groups)
-        if audience.group_kinds:
+        if s.groups:
+            which.append("m.group_id = ANY(f.groups)")
+        if s.group_kinds:
             which.append(
-                "m.group_id IN (SELECT group_id FROM recipient_groups "
-                "WHERE NOT archived AND kind = ANY(CAST(:group_kinds AS varchar[])))"
+                "m.group_id IN (SELECT group_id FROM recipient_groups WHERE NOT archived AND kind = ANY(f.group_kinds))"
             )
-            params["group_kinds"] = list(audience.group_kinds)
         conditions.append(f"({' OR '.join(which)})")
         parts.append(f"SELECT m.person_id FROM access_group_members m WHERE {' AND '.join(conditions)}")
-    if audience.everyone:
+    if s.everyone:
         parts.append("SELECT person_id FROM recipients WHERE active")
-    if audience.meeting is not None:  # a group's meeting: its members; the board's: the board's members
+    if s.meeting:  # a group's meeting: its members; the board's: the board's members
         parts.append(
             "SELECT m.person_id FROM access_group_members m JOIN recipient_meetings mt "
-            "ON mt.meeting_id = CAST(:meeting AS uuid) WHERE m.held AND ("
+            "ON mt.meeting_id = f.meeting WHERE m.held AND ("
             "(mt.audience = 'group' AND m.group_id = mt.host_group_id) OR (mt.audience = 'board' AND m.group_id IN "
             "(SELECT group_id FROM recipient_groups WHERE NOT archived AND kind = 'board')))"
         )
-        params["meeting"] = audience.meeting
-    if audience.registered_for is not None:
-        waiting = "" if audience.waitlist else " AND NOT waitlisted"
-        parts.append(
-            f"SELECT person_id FROM meeting_registrations WHERE meeting_id = CAST(:registered_for AS uuid){waiting}"
-        )
-        params["registered_for"] = audience.registered_for
-    if audience.paper_of is not None:
-        parts.append("SELECT submitter_id AS person_id FROM paper_submitters WHERE paper_id = CAST(:paper_of AS uuid)")
-        params["paper_of"] = audience.paper_of
-    if audience.followers_of is not None:
-        parts.append("SELECT person_id FROM pilot_followers WHERE pilot_id = CAST(:followers_of AS uuid)")
-        params["followers_of"] = audience.followers_of
+    if s.registered_for:
+        waiting = "" if s.waitlist else " AND NOT waitlisted"
+        parts.append(f"SELECT person_id FROM meeting_registrations WHERE meeting_id = f.registered_for{waiting}")
+    if s.paper_of:
+        parts.append("SELECT submitter_id AS person_id FROM paper_submitters WHERE paper_id = f.paper_of")
+    if s.followers_of:
+        parts.append("SELECT person_id FROM pilot_followers WHERE pilot_id = f.followers_of")
     if not parts:
         parts.append("SELECT CAST(NULL AS varchar) AS person_id WHERE false")
     sql = " UNION ".join(parts)
-    if audience.excluded:
-        sql = f"SELECT person_id FROM ({sql}) u WHERE person_id <> ALL(CAST(:excluded AS varchar[]))"
-        params["excluded"] = list(audience.excluded)
-    return sql, params
+    if s.excluded:
+        sql = f"SELECT person_id FROM ({sql}) u WHERE person_id <> ALL(f.excluded)"
+    return sql
 
 
-# Inbox items and e-mail deliveries in one statement; each person's language picks the words of their
+# A batch of messages, one JSON row each: the message's columns, what its fan-out needs, and its audience.
+_BATCH = """
+    SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS b(
+        id uuid, source_event_id text, rule text, category text, title_nl text, body_nl text, title_en text,
+        body_en text, occurred_at timestamptz, about_person_id text, organisation_id uuid,
+        email_default text, inbox_ids text, mail_ids text,
+        people varchar[], audience_organisation uuid, roles varchar[], invited_to uuid, groups uuid[],
+        group_kinds varchar[], group_roles varchar[], meeting uuid, registered_for uuid, paper_of uuid,
+        followers_of uuid, excluded varchar[])
+"""
+
+# The messages recorded (those recorded before are skipped, with their fan-out), then the inbox items and
+# e-mail deliveries of each new one, all in one statement; each person's language picks the words of their
 # inbox item, their preference for the message's category picks (or skips) the channel.
 _FAN_OUT = """
-WITH audience AS ({audience}),
+WITH batch AS ({batch}),
+recorded AS (
+    INSERT INTO messages ({message_columns})
+    SELECT {message_columns} FROM batch
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+),
+audience AS (
+    SELECT f.id AS message_id, a.person_id
+    FROM batch f JOIN recorded ON recorded.id = f.id
+    CROSS JOIN LATERAL ({audience}) a
+    WHERE a.person_id IS NOT NULL
+),
 inbox AS (
     INSERT INTO notifications (id, recipient_person_id, kind, title, body, organisation_id, message_id, category)
-    SELECT CAST(:inbox_ids || lpad(to_hex(row_number() OVER ()), 12, '0') AS uuid), a.person_id, :rule,
-           CASE WHEN r.language ILIKE 'en%' THEN :title_en ELSE :title_nl END,
-           CASE WHEN r.language ILIKE 'en%' THEN :body_en ELSE :body_nl END,
-           CAST(:organisation_id AS uuid), CAST(:message_id AS uuid), :category
+    SELECT CAST(f.inbox_ids || lpad(to_hex(row_number() OVER ()), 12, '0') AS uuid), a.person_id, f.rule,
+           CASE WHEN r.language ILIKE 'en%' THEN f.title_en ELSE f.title_nl END,
+           CASE WHEN r.language ILIKE 'en%' THEN f.body_en ELSE f.body_nl END,
+           f.organisation_id, f.id, f.category
     FROM audience a
+    JOIN batch f ON f.id = a.message_id
     LEFT JOIN recipients r ON r.person_id = a.person_id
-    LEFT JOIN preferences p ON p.person_id = a.person_id AND p.category = :category AND p.channel = 'inbox'
-    WHERE a.person_id IS NOT NULL AND coalesce(p.cadence, 'immediate') <> 'off'
+    LEFT JOIN preferences p ON p.person_id = a.person_id AND p.category = f.category AND p.channel = 'inbox'
+    WHERE coalesce(p.cadence, 'immediate') <> 'off'
     RETURNING 1
 ),
 mail AS (
     INSERT INTO deliveries (id, message_id, channel, recipient, status, cadence)
-    SELECT CAST(:mail_ids || lpad(to_hex(row_number() OVER ()), 12, '0') AS uuid), CAST(:message_id AS uuid),
-           'email', a.person_id,
+    SELECT CAST(f.mail_ids || lpad(to_hex(row_number() OVER ()), 12, '0') AS uuid), f.id, 'email', a.person_id,
            CASE WHEN c.cadence IN ('daily', 'weekly') THEN 'held' ELSE 'pending' END, c.cadence
     FROM audience a
-    LEFT JOIN preferences p ON p.person_id = a.person_id AND p.category = :category AND p.channel = 'email'
-    CROSS JOIN LATERAL (SELECT coalesce(p.cadence, :email_default) AS cadence) c
-    WHERE a.person_id IS NOT NULL AND c.cadence <> 'off'
+    JOIN batch f ON f.id = a.message_id
+    LEFT JOIN preferences p ON p.person_id = a.person_id AND p.category = f.category AND p.channel = 'email'
+    CROSS JOIN LATERAL (SELECT coalesce(p.cadence, f.email_default) AS cadence) c
+    WHERE c.cadence <> 'off'
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM inbox), (SELECT count(*) FROM mail)
 """
 
 
+@cache
+def _fan_out_statement(shape: _Shape) -> TextClause:
+    """Built once per shape, so SQLAlchemy compiles and caches each statement once."""
+    columns = ", ".join(MESSAGES.fields)
+    return text(_FAN_OUT.format(batch=_BATCH, message_columns=columns, audience=_audience_sql(shape)))
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, UUID | datetime):
+        return str(value) if isinstance(value, UUID) else value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_json(v) for v in value]
+    return value.value if hasattr(value, "value") else value
+
+
+def _row(message: Message, audience: Audience) -> dict[str, Any]:
+    """One message of a batch: its columns, the ids its rows grow from, its default and its audience."""
+    row = {name: _json(value) for name, value in MESSAGES.values(message).items()}
+    row.update(
+        email_default=default_cadence(message.category, Channel.EMAIL).value,
+        # Row ids are the message's prefix and a running number, so each index on them grows at one end.
+        inbox_ids=str(uuid5(message.id, "inbox"))[:24],
+        mail_ids=str(uuid5(message.id, "email"))[:24],
+    )
+    for name, value in dataclasses.asdict(audience).items():
+        row["audience_organisation" if name == "organisation" else name] = _json(value)
+    return row
+
+
+async def fan_out_all(session: AsyncSession, notices: Sequence[tuple[Message, Audience]]) -> tuple[int, int]:
+    """Record the messages and write their inbox items and e-mail deliveries, one statement per shape of
+    audience: (inbox items, mails) written now; a message recorded before adds nothing."""
+    by_shape: dict[_Shape, list[dict[str, Any]]] = {}
+    for message, audience in notices:
+        by_shape.setdefault(_Shape.of(audience), []).append(_row(message, audience))
+    inbox = mails = 0
+    for shape, rows in by_shape.items():
+        counts = (await session.execute(_fan_out_statement(shape), {"batch": json.dumps(rows)})).one()
+        inbox, mails = inbox + int(counts[0]), mails + int(counts[1])
+    return inbox, mails
+
+
 async def fan_out(session: AsyncSession, message: Message, audience: Audience) -> tuple[int, int]:
-    """Record the message and write its inbox items and e-mail deliveries: (inbox items, mails) written now;
-    (0, 0) when this message was recorded before."""
-    recorded = await session.execute(_INSERT_MESSAGE, MESSAGES.values(message, *MESSAGES.fields))
-    if recorded.first() is None:
-        return 0, 0
-    audience_sql, params = _audience_sql(audience)
-    row = (
-        await session.execute(
-            text(_FAN_OUT.format(audience=audience_sql)),
-            {
-                **params,
-                "rule": message.rule,
-                "category": message.category.value,
-                "email_default": default_cadence(message.category, Channel.EMAIL).value,
-                "message_id": message.id,
-                "inbox_ids": str(uuid5(message.id, "inbox"))[:24],
-                "mail_ids": str(uuid5(message.id, "email"))[:24],
-                "organisation_id": message.organisation_id,
-                "title_nl": message.title_nl,
-                "body_nl": message.body_nl,
-                "title_en": message.title_en,
-                "body_en": message.body_en,
-            },
-        )
-    ).one()
-    return int(row[0]), int(row[1])
+    """One message (an announcement): (inbox items, mails) written now; (0, 0) when recorded before."""
+    return await fan_out_all(session, [(message, audience)])
 
 
+# The names (titles) of what the rules point at, for a whole batch of events in one statement.
 _NAMES = text(
-    "SELECT (SELECT name FROM recipients WHERE person_id = :person) AS person, "
-    "(SELECT name FROM recipient_organisations WHERE organisation_id = CAST(:organisation AS uuid)) AS organisation, "
-    '(SELECT name FROM recipient_groups WHERE group_id = CAST(:group AS uuid)) AS "group", '
-    "(SELECT title FROM recipient_meetings WHERE meeting_id = CAST(:meeting AS uuid)) AS meeting, "
-    "(SELECT title FROM paper_submitters WHERE paper_id = CAST(:paper AS uuid)) AS paper"
+    "SELECT 'person', person_id, name FROM recipients WHERE person_id = ANY(CAST(:person AS varchar[])) "
+    "UNION ALL SELECT 'organisation', CAST(organisation_id AS varchar), name FROM recipient_organisations "
+    "WHERE organisation_id = ANY(CAST(:organisation AS uuid[])) "
+    "UNION ALL SELECT 'group', CAST(group_id AS varchar), name FROM recipient_groups "
+    "WHERE group_id = ANY(CAST(:group AS uuid[])) "
+    "UNION ALL SELECT 'meeting', CAST(meeting_id AS varchar), title FROM recipient_meetings "
+    "WHERE meeting_id = ANY(CAST(:meeting AS uuid[])) "
+    "UNION ALL SELECT 'paper', CAST(paper_id AS varchar), title FROM paper_submitters "
+    "WHERE paper_id = ANY(CAST(:paper AS uuid[]))"
 )
+_NAMED = ("person", "organisation", "group", "meeting", "paper")
 
 
-async def _names(session: AsyncSession, ids: dict[str, Any]) -> dict[str, str]:
-    if all(value is None for value in ids.values()):
-        return {}
-    found = (await session.execute(_NAMES, ids)).mappings().one()
-    return {key: value for key, value in found.items() if value}
-
-
-async def notify(session: AsyncSession, rule: Rule[Any], event: Envelope[Any]) -> tuple[int, int]:
-    """One rule applied to one event: its message in both languages, fanned out to its audience."""
-    data = event.data
-    person, organisation = rule.person(data), rule.organisation(data)
-    ids = {
-        "person": person,
-        "organisation": organisation,
+def _pointed_at(rule: Rule[Any], data: Any) -> dict[str, Any]:
+    return {
+        "person": rule.person(data),
+        "organisation": rule.organisation(data),
         "group": rule.group(data),
         "meeting": rule.meeting(data),
         "paper": rule.paper(data),
     }
-    params = {**await _names(session, ids), **rule.params(data)}
-    title_nl, body_nl, title_en, body_en = render(rule.template, params)
-    message = Message(
-        id=message_id(event.id, rule.name),
-        source_event_id=event.id,
-        rule=rule.name,
-        category=rule.category,
-        title_nl=title_nl,
-        body_nl=body_nl,
-        title_en=title_en,
-        body_en=body_en,
-        occurred_at=rule.at(data),
-        about_person_id=person,
-        organisation_id=organisation,
-    )
-    return await fan_out(session, message, rule.audience(data))
+
+
+async def _names(session: AsyncSession, wanted: Sequence[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(kind, id) -> name, for every id the rules point at."""
+    ids: dict[str, set[Any]] = {kind: set() for kind in _NAMED}
+    for pointed in wanted:
+        for kind, value in pointed.items():
+            if value is not None:
+                ids[kind].add(value)
+    if not any(ids.values()):
+        return {}
+    found = await session.execute(_NAMES, {kind: list(values) for kind, values in ids.items()})
+    return {(kind, key): name for kind, key, name in found.all() if name}
+
+
+async def notify(session: AsyncSession, due: Sequence[tuple[Rule[Any], Envelope[Any]]]) -> tuple[int, int]:
+    """Rules applied to events: each one's message in both languages, fanned out to its audience; the names
+    for all of them looked up at once, and one fan-out statement per shape of audience."""
+    pointed = [_pointed_at(rule, event.data) for rule, event in due]
+    names = await _names(session, pointed)
+    notices: list[tuple[Message, Audience]] = []
+    for (rule, event), ids in zip(due, pointed, strict=True):
+        data = event.data
+        params = {kind: names[(kind, str(value))] for kind, value in ids.items() if (kind, str(value)) in names}
+        title_nl, body_nl, title_en, body_en = render(rule.template, {**params, **rule.params(data)})
+        message = Message(
+            id=message_id(event.id, rule.name),
+            source_event_id=event.id,
+            rule=rule.name,
+            category=rule.category,
+            title_nl=title_nl,
+            body_nl=body_nl,
+            title_en=title_en,
+            body_en=body_en,
+            occurred_at=rule.at(data),
+            about_person_id=ids["person"],
+            organisation_id=ids["organisation"],
+        )
+        notices.append((message, rule.audience(data)))
+    return await fan_out_all(session, notices)
 
 
 # -- webhooks ------------------------------------------------------------------------------------------------
 
-# The event, as webhook endpoints receive it, recorded only when an enabled subscription wants its type;
-# then one delivery per such subscription: the network's, and the organisation's the event is about.
+# Each event, as webhook endpoints receive it, recorded only when an enabled subscription wants its type;
+# then one delivery per such subscription: the network's, and the organisation's the event is about. One
+# statement for a whole batch of events.
 _WEBHOOK_FAN_OUT = text(
     """
-WITH wanted AS (
-    SELECT s.id FROM webhook_subscriptions s
-    WHERE s.enabled AND :event_type = ANY(s.event_types)
-      AND (s.organisation_id IS NULL OR s.organisation_id = CAST(:organisation_id AS uuid)
-           OR s.organisation_id = (SELECT organisation_id FROM recipients WHERE person_id = :person_id))
+WITH batch AS (
+    SELECT * FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS b(
+        id uuid, source_event_id text, event_type text, occurred_at timestamptz, person_id text,
+        organisation_id uuid, payload jsonb)
+),
+wanted AS (
+    SELECT b.id AS message_id, s.id AS subscription_id
+    FROM batch b JOIN webhook_subscriptions s ON s.enabled AND b.event_type = ANY(s.event_types)
+      AND (s.organisation_id IS NULL OR s.organisation_id = b.organisation_id
+           OR s.organisation_id = (SELECT organisation_id FROM recipients WHERE person_id = b.person_id))
 ),
 message AS (
     INSERT INTO messages (id, source_event_id, rule, category, title_nl, body_nl, title_en, body_en, occurred_at,
                           about_person_id, organisation_id, event_type, payload)
-    SELECT CAST(:message_id AS uuid), :source_event_id, 'webhook', 'webhook', :event_type, '', :event_type, '',
-           :occurred_at, :person_id, CAST(:organisation_id AS uuid), :event_type, CAST(:payload AS jsonb)
-    WHERE EXISTS (SELECT 1 FROM wanted)
+    SELECT b.id, b.source_event_id, 'webhook', 'webhook', b.event_type, '', b.event_type, '',
+           b.occurred_at, b.person_id, b.organisation_id, b.event_type, b.payload
+    FROM batch b WHERE EXISTS (SELECT 1 FROM wanted w WHERE w.message_id = b.id)
     ON CONFLICT (id) DO NOTHING
     RETURNING id
 )
 INSERT INTO deliveries (id, message_id, channel, recipient, status, cadence)
-SELECT gen_random_uuid(), message.id, 'webhook', CAST(wanted.id AS varchar), 'pending', 'immediate'
-FROM message CROSS JOIN wanted
+SELECT gen_random_uuid(), message.id, 'webhook', CAST(wanted.subscription_id AS varchar), 'pending', 'immediate'
+FROM message JOIN wanted ON wanted.message_id = message.id
 ON CONFLICT ON CONSTRAINT uq_deliveries_message_recipient_channel DO NOTHING
 """
 )
@@ -247,18 +337,20 @@ def webhook_payload(event: Envelope[Any]) -> dict[str, Any]:
     }
 
 
-async def for_webhooks(session: AsyncSession, event: Envelope[Any]) -> None:
-    data: EventData = event.data
-    fields: Mapping[str, Any] = data.__dict__
-    await session.execute(
-        _WEBHOOK_FAN_OUT,
-        {
-            "event_type": event.type,
-            "organisation_id": fields.get("organisation_id"),
-            "person_id": fields.get("person_id"),
-            "message_id": message_id(event.id, "webhook"),
-            "source_event_id": event.id,
-            "occurred_at": event.time,
-            "payload": json.dumps(webhook_payload(event)),
-        },
-    )
+async def for_webhooks(session: AsyncSession, events: Sequence[Envelope[Any]]) -> None:
+    """The events' webhook deliveries, for the subscriptions that want them."""
+    rows = []
+    for event in events:
+        fields = event.data.__dict__
+        rows.append(
+            {
+                "id": str(message_id(event.id, "webhook")),
+                "source_event_id": event.id,
+                "event_type": event.type,
+                "occurred_at": event.time.isoformat(),
+                "person_id": fields.get("person_id"),
+                "organisation_id": _json(fields.get("organisation_id")),
+                "payload": webhook_payload(event),
+            }
+        )
+    await session.execute(_WEBHOOK_FAN_OUT, {"batch": json.dumps(rows)})
