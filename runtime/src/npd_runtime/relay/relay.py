@@ -116,6 +116,9 @@ class OutboxRelay:
             await self._become_active(conn)
             wake = asyncio.Event()
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
+            # A connection cut while idle (a failover, a reaper) would otherwise go unnoticed until the safety
+            # poll, and no NOTIFY arrives meanwhile: wake, so the next statement fails and the relay reconnects.
+            conn.add_termination_listener(lambda *_: wake.set())
             wake.set()  # rows left unsent by an earlier crash are published first
             while True:
                 try:
