@@ -12,7 +12,7 @@ from uuid import uuid4
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from asyncpg.exceptions import CannotConnectNowError
-from npd_contracts import Envelope, EventData, MemberLeft, catalogue, encode
+from npd_contracts import Envelope, EventData, MemberJoined, MemberLeft, OrganisationKind, catalogue, encode
 from npd_contracts.membership import LeaveReason
 from npd_contracts.topics import MEMBERSHIP_ORGANISATION, MEMBERSHIP_PERSON, Topic
 from npd_runtime.consumer import DependencyUnavailable, EventConsumer, Handler, Unprocessable
@@ -207,6 +207,65 @@ async def test_a_batch_is_handled_in_one_call_in_order_and_copies_within_it_coun
     assert calls == [[e.id for e in envelopes]]
     assert outcomes(consumer, "handled") == 50
     assert outcomes(consumer, "duplicate") == 1
+
+
+async def test_a_batch_is_cut_into_few_runs_of_one_type_keeping_each_aggregates_order(
+    runtime_db: tuple[str, AsyncEngine],
+) -> None:
+    """100 organisations each joining and leaving twice, read interleaved: two handler calls, not 200 (one
+    per change of type in the read order); an organisation's events still take effect in its order."""
+    calls: list[tuple[str, list[str]]] = []
+
+    def remember(kind: str) -> Handler:
+        async def handle(session: AsyncSession, events: Events) -> None:
+            calls.append((kind, [e.id for e in events]))
+
+        return handle
+
+    def joined(org: Any) -> Envelope[MemberJoined]:
+        data = MemberJoined(
+            organisation_id=org,
+            name="Gemeente",
+            kind=OrganisationKind.MUNICIPALITY,
+            contact_person_id="c",
+            joined_at=datetime.now(UTC),
+        )
+        return Envelope(data=data, source="/t")
+
+    def left(org: Any) -> Envelope[MemberLeft]:
+        return Envelope(
+            data=MemberLeft(organisation_id=org, reason=LeaveReason.WITHDREW, left_at=datetime.now(UTC)), source="/t"
+        )
+
+    orgs = [uuid4() for _ in range(100)]
+    per_org = {org: [joined(org), left(org), left(org)] for org in orgs}
+    read_order = [e for org in orgs for e in per_org[org]]  # each organisation's events one after the other
+    consumer = EventConsumer(
+        name="runs",
+        handlers={MemberJoined: remember("joined"), MemberLeft: remember("left")},
+        sessions=async_sessionmaker(runtime_db[1]),
+        dead_letters=FakeDeadLetterProducer(),
+        metrics=ServiceMetrics("runs"),
+    )
+    await consumer.process([record_of(e, offset=i) for i, e in enumerate(read_order)])
+
+    assert [(kind, len(ids)) for kind, ids in calls] == [("joined", 100), ("left", 200)]
+    handled = [event_id for _, ids in calls for event_id in ids]
+    for org in orgs:
+        own = [e.id for e in per_org[org]]
+        assert [event_id for event_id in handled if event_id in own] == own
+
+    # A type that comes back within one aggregate starts a later run: order within it wins over fewer runs.
+    calls.clear()
+    a, b = uuid4(), uuid4()
+    sequence = [joined(a), left(a), joined(b), joined(a)]
+    await consumer.process([record_of(e, offset=1000 + i) for i, e in enumerate(sequence)])
+    ids = {e.id: name for e, name in zip(sequence, ("a1", "a2", "b1", "a3"), strict=True)}
+    assert [(kind, [ids[i] for i in run]) for kind, run in calls] == [
+        ("joined", ["a1", "b1"]),
+        ("left", ["a2"]),
+        ("joined", ["a3"]),
+    ]
 
 
 async def test_one_bad_event_is_dead_lettered_and_the_rest_of_its_batch_takes_effect(

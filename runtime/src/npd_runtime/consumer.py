@@ -2,10 +2,11 @@
 
 One Kafka consumer per service reads all its topics (its group id is the service's name). What one fetch
 returns is handled as a batch in one transaction: the whole batch is claimed in the processed-events
-record by one statement, and each handler receives the consecutive events of its type at once, so it can
-write their effects in one statement too. If anything in the batch fails, the transaction rolls back and
-the batch is handled again one event at a time, each in its own transaction with bounded retries, so one
-bad event is dead-lettered and the rest go through. Offsets are committed only after the effects.
+record by one statement, and each handler receives the batch's events of its type at once (as far as the
+order within each aggregate allows), so it can write their effects in one statement too. If anything in
+the batch fails, the transaction rolls back and the batch is handled again one event at a time, each in its
+own transaction with bounded retries, so one bad event is dead-lettered and the rest go through. Offsets
+are committed only after the effects.
 """
 
 import asyncio
@@ -215,15 +216,15 @@ class EventConsumer:
         return envelope
 
     async def _handle_together(self, work: list[tuple[Any, Envelope[Any]]], outcomes: Counter[Any]) -> None:
-        first_copies: dict[str, Envelope[Any]] = {}
-        for _, envelope in work:
-            first_copies.setdefault(envelope.id, envelope)
-        distinct = list(first_copies.values())
+        first_copies: dict[str, tuple[Any, Envelope[Any]]] = {}
+        for record, envelope in work:
+            first_copies.setdefault(envelope.id, ((record.topic, record.key), envelope))
+        distinct = [envelope for _, envelope in first_copies.values()]
         counted: Counter[tuple[str, str, str]] = Counter()
         with _context_of(distinct):
             async with self._sessions() as session, session.begin():
                 fresh = await claim(session, self.name, [e.id for e in distinct])
-                new = [e for e in distinct if e.id in fresh]
+                new = [(aggregate, e) for aggregate, e in first_copies.values() if e.id in fresh]
                 for handler, run in _runs(new, self._handlers):
                     await handler(session, run)
         for record, envelope in work:
@@ -284,18 +285,30 @@ def handled_events(handlers: Mapping[type[EventData], Handler]) -> dict[Topic, l
 
 
 def _runs(
-    envelopes: Sequence[Envelope[Any]], handlers: Mapping[type[EventData], Handler]
+    events: Sequence[tuple[Any, Envelope[Any]]], handlers: Mapping[type[EventData], Handler]
 ) -> Iterator[tuple[Handler, list[Envelope[Any]]]]:
-    """Consecutive events of one type together, in order: a handler sees a run of its own events, and
-    events of one aggregate (one partition) still take effect in the order they were published."""
-    run: list[Envelope[Any]] = []
-    for envelope in envelopes:
-        if run and type(run[-1].data) is not type(envelope.data):
-            yield handlers[type(run[0].data)], run
-            run = []
-        run.append(envelope)
-    if run:
-        yield handlers[type(run[0].data)], run
+    """The events of a batch as few runs of one type as the order within each aggregate allows.
+
+    `events` are (aggregate, event) in the order read; the aggregate is the record's topic and key, the unit
+    whose order Kafka keeps. Each aggregate's events are cut where their type changes; the first pieces of
+    every aggregate go first, grouped by type, then the second pieces, and so on. So an aggregate's events
+    take effect in the order they were published, and a batch of 100 admissions (an organisation's event and
+    its contact's three) is four runs of one type each, not 300. Order between aggregates is not Kafka's to
+    keep and is not kept."""
+    pieces: dict[Any, list[list[Envelope[Any]]]] = {}
+    for aggregate, envelope in events:
+        own = pieces.setdefault(aggregate, [])
+        if own and type(own[-1][-1].data) is type(envelope.data):
+            own[-1].append(envelope)
+        else:
+            own.append([envelope])
+    for depth in range(max((len(own) for own in pieces.values()), default=0)):
+        by_type: dict[type[EventData], list[Envelope[Any]]] = {}
+        for own in pieces.values():
+            if depth < len(own):
+                by_type.setdefault(type(own[depth][0].data), []).extend(own[depth])
+        for event_type, run in by_type.items():
+            yield handlers[event_type], run
 
 
 @contextlib.contextmanager
