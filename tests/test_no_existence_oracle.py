@@ -34,10 +34,8 @@ from schemathesis.core import NotSet
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 
-# Membership only so far: events answers an outsider (no role) 403 for a real meeting, series, venue or call
-# and 404 for a random one, and anyone who is not a chair 403 (or 409) for a real proposal's reviewers,
-# review, reviews and decision; benchmark and notifications are not yet run (issue 12, continued).
-SERVICES = ("membership",)
+# Benchmark and notifications are not yet run (issue 12, continued).
+SERVICES = ("membership", "events")
 PROBLEM = "application/problem+json"
 
 # Path parameters that name no object of anyone's: a fixed valid value, not varied.
