@@ -1,14 +1,15 @@
 """No existence oracle: someone who may not see an object cannot tell it from one that does not exist.
 
-For every /v1 endpoint with a path id, of each service in SERVICES (from its live OpenAPI document), as an admin of
-another organisation and as an outsider with no role: one call naming a real object of that service's
-database (REAL_IDS: a query per path parameter; a parameter without one fails the test, so a new endpoint
-must be added there) and the same call naming a random id instead. Unless the caller may read the object
-(its own GET, `/v1/meetings/{meeting_id}`, answers them 2xx: that it exists is no secret from them; what
-they may do with it the services' authorisation matrices decide), both answers must be the same status with
-the same problem type; a 2xx for the real one counts too (an empty list for a real cycle and a 404 for a
-random one tell as much as a 403 does), unless the object has no GET of its own to say whether the caller
-may read it. A 403 for both is fine: a refusal that does not depend on existence.
+For every /v1 endpoint with a path id, of each service in SERVICES (from its live OpenAPI document), as an
+admin of another organisation, as a plain member of it (the wrong role) and as an outsider with no role: one
+call naming a real object of that service's database (REAL_IDS: a query per path parameter; a parameter
+without one fails the test, so a new endpoint must be added there) and the same call naming a random id
+instead. Unless the caller may read the object (its own GET, `/v1/meetings/{meeting_id}`, answers them 2xx:
+that it exists is no secret from them; what they may do with it the services' authorisation matrices decide),
+both answers must be the same status with the same problem type; a 2xx for the real one counts too (an empty
+list for a real cycle and a 404 for a random one tell as much as a 403 does), unless the object has no GET of
+its own to say whether the caller may read it. A 403 for both is fine: a refusal that does not depend on
+existence.
 
 The objects are those the earlier tests of the session made (the demo's network, meetings, programme and
 benchmark, the webhooks and deliveries of notifications' failure tests): run it with them, e.g. `pytest
@@ -64,14 +65,16 @@ REAL_IDS: dict[str, dict[str, str]] = {
         "interest_id": "SELECT id FROM opportunity_interests WHERE opportunity_id = :opportunity_id LIMIT 1",
     },
     "events": {
-        "meeting_id": "SELECT id FROM meetings ORDER BY created_at LIMIT 1",
-        "series_id": "SELECT id FROM series ORDER BY created_at LIMIT 1",
+        # The most closed object of each kind where labels differ: a group's meeting, a group's practice, a
+        # report for the network only; a public one would be readable by everyone and prove nothing.
+        "meeting_id": "SELECT id FROM meetings ORDER BY audience = 'public', audience <> 'group', created_at LIMIT 1",
+        "series_id": "SELECT id FROM series ORDER BY audience = 'public', created_at LIMIT 1",
         "venue_id": "SELECT id FROM venues ORDER BY created_at LIMIT 1",
         "call_id": "SELECT id FROM calls ORDER BY id LIMIT 1",
         "session_id": "SELECT id FROM programme_sessions WHERE call_id = :call_id LIMIT 1",
         "paper_id": "SELECT id FROM papers ORDER BY submitted_at LIMIT 1",
-        "report_id": "SELECT id FROM reports ORDER BY id LIMIT 1",
-        "practice_id": "SELECT id FROM practices ORDER BY id LIMIT 1",
+        "report_id": "SELECT id FROM reports ORDER BY visibility = 'public', id LIMIT 1",
+        "practice_id": "SELECT id FROM practices ORDER BY label = 'public', label <> 'group', id LIMIT 1",
         "pilot_id": "SELECT id FROM pilots ORDER BY id LIMIT 1",
         "group_id": "SELECT id FROM groups LIMIT 1",
         "organisation_id": "SELECT id FROM organisations LIMIT 1",
@@ -118,9 +121,11 @@ async def apps(
 async def callers(
     apps: dict[str, tuple[FastAPI, httpx.AsyncClient]], token: Callable[..., dict[str, str]]
 ) -> dict[str, dict[str, str]]:
-    """An admin of a fresh organisation of the network, known to every service as membership's events would
-    make them known; and an outsider: a valid token for someone the network does not know."""
-    org, admin = uuid4(), f"oracle-admin-{uuid4().hex[:8]}"
+    """An admin and a plain member (the wrong role for most acts) of a fresh organisation of the network, known
+    to every service as membership's events would make them known; and an outsider: a valid token for someone
+    the network does not know."""
+    org, admin, member = uuid4(), f"oracle-admin-{uuid4().hex[:8]}", f"oracle-member-{uuid4().hex[:8]}"
+    roles = {admin: (Role.ORG_ADMIN, Role.MEMBER), member: (Role.MEMBER,)}
     now = datetime.now(UTC)
     async with apps["membership"][0].state.sessions() as session, session.begin():
         await session.execute(
@@ -130,28 +135,27 @@ async def callers(
                 applied_at=now, status_changed_at=now, joined_at=now,
             )
         )  # fmt: skip
-        await session.execute(
-            insert(people).values(
-                id=admin, organisation_id=org, name=admin, email=f"{admin}@example.nl", language="nl",
-                visibility="network", status="active", registered_at=now,
-            )
-        )  # fmt: skip
-        for role in ("org_admin", "member"):
+        for person, granted in roles.items():
             await session.execute(
-                insert(person_roles).values(person_id=admin, role=role, organisation_id=org, granted_at=now)
-            )
+                insert(people).values(
+                    id=person, organisation_id=org, name=person, email=f"{person}@example.nl", language="nl",
+                    visibility="network", status="active", registered_at=now,
+                )
+            )  # fmt: skip
+            for role in granted:
+                await session.execute(
+                    insert(person_roles).values(person_id=person, role=role.value, organisation_id=org, granted_at=now)
+                )
     joined = MemberJoined(
         organisation_id=org, name=f"Oracle {org.hex[:8]}", kind=OrganisationKind.MUNICIPALITY,
         contact_person_id=admin, joined_at=now,
     )  # fmt: skip
-    events = [
-        joined,
-        PersonRegistered(person_id=admin, organisation_id=org, name=admin, language="nl", registered_at=now),
-        *(
-            PersonRoleGranted(person_id=admin, role=role, organisation_id=org, granted_at=now)
-            for role in (Role.ORG_ADMIN, Role.MEMBER)
-        ),
-    ]
+    events: list[Any] = [joined]
+    for person, granted in roles.items():
+        events.append(
+            PersonRegistered(person_id=person, organisation_id=org, name=person, language="nl", registered_at=now)
+        )
+        events += [PersonRoleGranted(person_id=person, role=r, organisation_id=org, granted_at=now) for r in granted]
     for service in (s for s in SERVICES if s != "membership"):  # membership reads its own tables
         app = apps[service][0]
         handlers = importlib.import_module(f"npd_{service}.main").spec(app.state.settings).consumes
@@ -159,7 +163,11 @@ async def callers(
             for event in events:
                 if type(event) in handlers:
                     await handlers[type(event)](session, [Envelope(data=event, source="/tests/oracle")])
-    return {"another organisation's admin": token(admin), "an outsider": token(f"outsider-{uuid4().hex[:8]}")}
+    return {
+        "another organisation's admin": token(admin),
+        "another organisation's member": token(member),
+        "an outsider": token(f"outsider-{uuid4().hex[:8]}"),
+    }
 
 
 def operations(app: FastAPI, service: str) -> list[tuple[str, str, list[str]]]:
