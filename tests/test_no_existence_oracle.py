@@ -270,3 +270,61 @@ async def test_another_organisations_object_answers_as_one_that_does_not_exist(
                     leaks.append(f"{caller}: {method} {path} with a real {name}: {existing}, a random one: {missing}")
     assert leaks == [], "\n".join(leaks)
     assert compared > 0
+
+
+def body_ids(app: FastAPI, service: str, method: str, path: str) -> dict[str, str]:
+    """The JSON body's fields that name an object of the service, each with its REAL_IDS parameter: the longest
+    one its name is or ends with (`host_group_id`, `programme_group_id` -> group_id; `organisation_id` is also
+    `org_id`)."""
+    spec = app.openapi()
+    content = spec["paths"][path][method.lower()].get("requestBody", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    names = sorted((n for n in REAL_IDS[service] if (service, n) not in NOT_VARIED), key=len, reverse=True)
+    found = {}
+    for field in schema.get("properties", {}):
+        spelt = (field, field.replace("organisation_id", "org_id"))  # membership's and benchmark's parameter
+        name = next((n for n in names for f in spelt if f == n or f.endswith(f"_{n}")), None)
+        if name is not None:
+            found[field] = name
+    return found
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_an_id_in_a_body_tells_an_outsider_no_more_than_one_in_a_path(
+    apps: dict[str, tuple[FastAPI, httpx.AsyncClient]], callers: dict[str, dict[str, str]], service: str
+) -> None:
+    """The same comparison for ids a request body names (a meeting's host group and venue, a call's conference,
+    a venue's or a webhook's organisation), as someone with no role: inside the network those objects are
+    the network's to read (the authorisation matrices cover what may be done with them)."""
+    app, client = apps[service]
+    who, leaks, compared = callers["an outsider"], [], 0
+    homes = home_paths(operations(app, service))
+    anonymous = tuple(getattr(importlib.import_module(f"npd_{service}.main"), "ANONYMOUS", ()))
+    for path, item in app.openapi()["paths"].items():
+        if not path.startswith("/v1/") or path.startswith(anonymous):
+            continue
+        for method in (m.upper() for m in item if m in ("post", "put")):
+            fields = body_ids(app, service, method, path)
+            if not fields:
+                continue
+            names = [*re.findall(r"\{([^}]+)\}", path), *dict.fromkeys(fields.values())]
+            ids = await real_ids(app, service, list(dict.fromkeys(names)))
+            body, media = a_body(app, method, path)
+            assert media == "application/json" and isinstance(body, dict), (method, path, media)
+            real = body | {field: ids[name] for field, name in fields.items()}
+            existing = await answer(client, method, path, ids, real, media, who)
+            for field, name in fields.items():
+                home = homes.get(name)
+                if existing[0] < 400 and home is None:
+                    continue
+                if home is not None and (await answer(client, "GET", home, ids, None, None, who))[0] < 400:
+                    continue
+                random_body = real | {field: _random_like(ids[name])}
+                missing = await answer(client, method, path, ids, random_body, media, who)
+                compared += 1
+                if missing != existing:
+                    leaks.append(f"{method} {path} with a real {field}: {existing}, a random one: {missing}")
+    assert leaks == [], "\n".join(leaks)
+    assert compared > 0

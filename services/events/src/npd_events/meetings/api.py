@@ -95,6 +95,7 @@ async def schedule_meeting(
 ) -> MeetingPublic:
     """Schedule a meeting (a group's chairs for its meetings; network admins and board members for the rest).
     Publishes MeetingScheduled."""
+    require_network(principal)  # a 403 before any id in the body is looked up (decision 114)
     async with session.begin():
         meeting = await service.schedule_meeting(session, body.plan(), body.when(), principal, _now())
         view = await _view(session, meeting.id, principal)
@@ -159,6 +160,7 @@ async def create_series(
 ) -> SeriesPublic:
     """Start a recurring meeting: its occurrences up to the horizon become meetings (MeetingScheduled each),
     later ones as time passes; with guest_chair_kinds, the rotation asks the chairs that are due."""
+    require_network(principal)  # a 403 before any id in the body is looked up (decision 114)
     horizon = request.app.state.settings.series_horizon_days
     async with session.begin():
         s = await service.create_series(session, body.draft(), principal, _now(), horizon)

@@ -103,6 +103,7 @@ def _now() -> datetime:
 async def open_call(body: CallCreate, principal: PrincipalDep, session: SessionDep, response: Response) -> CallPublic:
     """Open a call for papers for a conference (network admins, or members of the programme team it names).
     Publishes CallForPapersOpened."""
+    require_network(principal)  # a 403 before any id in the body is looked up (decision 114)
     async with session.begin():
         call = await service.open_call(
             session,
