@@ -1,16 +1,20 @@
 """No existence oracle: someone who may not see an object cannot tell it from one that does not exist.
 
-For every /v1 endpoint with a path id, of each service in SERVICES (from its live OpenAPI document), as an admin of
-another organisation and as an outsider with no role: one call naming a real object of that service's
-database (REAL_IDS: a query per path parameter; a parameter without one fails the test, so a new endpoint
-must be added there) and the same call naming a random id instead. Unless the first is answered 2xx, or the
-caller may read the object (its own GET, `/v1/meetings/{meeting_id}`, answers them 2xx: that it exists is
-no secret from them; what they may do with it the services' authorisation matrices decide), both answers
-must be the same status with the same problem type. A 403 for both is fine: a refusal that does not depend
-on existence.
+For every /v1 endpoint with a path id, of each service in SERVICES (from its live OpenAPI document), as an
+admin of another organisation, as a plain member of it (the wrong role) and as an outsider with no role: one
+call naming a real object of that service's database (REAL_IDS: a query per path parameter; a parameter
+without one fails the test, so a new endpoint must be added there) and the same call naming a random id
+instead. Unless the caller may read the object (its own GET, `/v1/meetings/{meeting_id}`, answers them 2xx:
+that it exists is no secret from them; what they may do with it the services' authorisation matrices decide),
+both answers must be the same status with the same problem type; a 2xx for the real one counts too (an empty
+list for a real cycle and a 404 for a random one tell as much as a 403 does), unless the object has no GET of
+its own to say whether the caller may read it. A 403 for both is fine: a refusal that does not depend on
+existence.
 
 The objects are those the earlier tests of the session made (the demo's network, meetings, programme and
-benchmark among them): run it with them, e.g. `pytest tests/test_demo.py tests/test_no_existence_oracle.py`.
+benchmark, the webhooks and deliveries of notifications' failure tests): run it with them, e.g. `pytest
+services/benchmark/tests/test_demo.py services/notifications/tests/test_failures.py tests/test_demo.py
+tests/test_no_existence_oracle.py` (`make test` runs those before it).
 """
 
 import contextlib
@@ -34,10 +38,7 @@ from schemathesis.core import NotSet
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 
-# Membership only so far: events answers an outsider (no role) 403 for a real meeting, series, venue or call
-# and 404 for a random one, and anyone who is not a chair 403 (or 409) for a real proposal's reviewers,
-# review, reviews and decision; benchmark and notifications are not yet run (issue 12, continued).
-SERVICES = ("membership",)
+SERVICES = ("membership", "events", "benchmark", "notifications")
 PROBLEM = "application/problem+json"
 
 # Path parameters that name no object of anyone's: a fixed valid value, not varied.
@@ -64,14 +65,16 @@ REAL_IDS: dict[str, dict[str, str]] = {
         "interest_id": "SELECT id FROM opportunity_interests WHERE opportunity_id = :opportunity_id LIMIT 1",
     },
     "events": {
-        "meeting_id": "SELECT id FROM meetings ORDER BY created_at LIMIT 1",
-        "series_id": "SELECT id FROM series ORDER BY created_at LIMIT 1",
+        # The most closed object of each kind where labels differ: a group's meeting, a group's practice, a
+        # report for the network only; a public one would be readable by everyone and prove nothing.
+        "meeting_id": "SELECT id FROM meetings ORDER BY audience = 'public', audience <> 'group', created_at LIMIT 1",
+        "series_id": "SELECT id FROM series ORDER BY audience = 'public', created_at LIMIT 1",
         "venue_id": "SELECT id FROM venues ORDER BY created_at LIMIT 1",
         "call_id": "SELECT id FROM calls ORDER BY id LIMIT 1",
         "session_id": "SELECT id FROM programme_sessions WHERE call_id = :call_id LIMIT 1",
         "paper_id": "SELECT id FROM papers ORDER BY submitted_at LIMIT 1",
-        "report_id": "SELECT id FROM reports ORDER BY id LIMIT 1",
-        "practice_id": "SELECT id FROM practices ORDER BY id LIMIT 1",
+        "report_id": "SELECT id FROM reports ORDER BY visibility = 'public', id LIMIT 1",
+        "practice_id": "SELECT id FROM practices ORDER BY label = 'public', label <> 'group', id LIMIT 1",
         "pilot_id": "SELECT id FROM pilots ORDER BY id LIMIT 1",
         "group_id": "SELECT id FROM groups LIMIT 1",
         "organisation_id": "SELECT id FROM organisations LIMIT 1",
@@ -118,9 +121,11 @@ async def apps(
 async def callers(
     apps: dict[str, tuple[FastAPI, httpx.AsyncClient]], token: Callable[..., dict[str, str]]
 ) -> dict[str, dict[str, str]]:
-    """An admin of a fresh organisation of the network, known to every service as membership's events would
-    make them known; and an outsider: a valid token for someone the network does not know."""
-    org, admin = uuid4(), f"oracle-admin-{uuid4().hex[:8]}"
+    """An admin and a plain member (the wrong role for most acts) of a fresh organisation of the network, known
+    to every service as membership's events would make them known; and an outsider: a valid token for someone
+    the network does not know."""
+    org, admin, member = uuid4(), f"oracle-admin-{uuid4().hex[:8]}", f"oracle-member-{uuid4().hex[:8]}"
+    roles = {admin: (Role.ORG_ADMIN, Role.MEMBER), member: (Role.MEMBER,)}
     now = datetime.now(UTC)
     async with apps["membership"][0].state.sessions() as session, session.begin():
         await session.execute(
@@ -130,28 +135,27 @@ async def callers(
                 applied_at=now, status_changed_at=now, joined_at=now,
             )
         )  # fmt: skip
-        await session.execute(
-            insert(people).values(
-                id=admin, organisation_id=org, name=admin, email=f"{admin}@example.nl", language="nl",
-                visibility="network", status="active", registered_at=now,
-            )
-        )  # fmt: skip
-        for role in ("org_admin", "member"):
+        for person, granted in roles.items():
             await session.execute(
-                insert(person_roles).values(person_id=admin, role=role, organisation_id=org, granted_at=now)
-            )
+                insert(people).values(
+                    id=person, organisation_id=org, name=person, email=f"{person}@example.nl", language="nl",
+                    visibility="network", status="active", registered_at=now,
+                )
+            )  # fmt: skip
+            for role in granted:
+                await session.execute(
+                    insert(person_roles).values(person_id=person, role=role.value, organisation_id=org, granted_at=now)
+                )
     joined = MemberJoined(
         organisation_id=org, name=f"Oracle {org.hex[:8]}", kind=OrganisationKind.MUNICIPALITY,
         contact_person_id=admin, joined_at=now,
     )  # fmt: skip
-    events = [
-        joined,
-        PersonRegistered(person_id=admin, organisation_id=org, name=admin, language="nl", registered_at=now),
-        *(
-            PersonRoleGranted(person_id=admin, role=role, organisation_id=org, granted_at=now)
-            for role in (Role.ORG_ADMIN, Role.MEMBER)
-        ),
-    ]
+    events: list[Any] = [joined]
+    for person, granted in roles.items():
+        events.append(
+            PersonRegistered(person_id=person, organisation_id=org, name=person, language="nl", registered_at=now)
+        )
+        events += [PersonRoleGranted(person_id=person, role=r, organisation_id=org, granted_at=now) for r in granted]
     for service in (s for s in SERVICES if s != "membership"):  # membership reads its own tables
         app = apps[service][0]
         handlers = importlib.import_module(f"npd_{service}.main").spec(app.state.settings).consumes
@@ -159,7 +163,11 @@ async def callers(
             for event in events:
                 if type(event) in handlers:
                     await handlers[type(event)](session, [Envelope(data=event, source="/tests/oracle")])
-    return {"another organisation's admin": token(admin), "an outsider": token(f"outsider-{uuid4().hex[:8]}")}
+    return {
+        "another organisation's admin": token(admin),
+        "another organisation's member": token(member),
+        "an outsider": token(f"outsider-{uuid4().hex[:8]}"),
+    }
 
 
 def operations(app: FastAPI, service: str) -> list[tuple[str, str, list[str]]]:
@@ -248,17 +256,75 @@ async def test_another_organisations_object_answers_as_one_that_does_not_exist(
         body, media = a_body(app, method, path)
         for caller, who in callers.items():
             existing = await answer(client, method, path, ids, body, media, who)
-            if existing[0] < 400:
-                continue  # theirs to see or act on: the authorisation matrices decide who may
             for name in names:
                 if name in FIXED or (service, name) in NOT_VARIED:
                     continue
                 home = homes.get(name)
+                if existing[0] < 400 and home is None:
+                    continue  # theirs to act on: the authorisation matrices decide who may
                 if home is not None and (await answer(client, "GET", home, ids, None, None, who))[0] < 400:
                     continue  # they may see it: that it exists is no secret from them
                 missing = await answer(client, method, path, ids | {name: _random_like(ids[name])}, body, media, who)
                 compared += 1
                 if missing != existing:
                     leaks.append(f"{caller}: {method} {path} with a real {name}: {existing}, a random one: {missing}")
+    assert leaks == [], "\n".join(leaks)
+    assert compared > 0
+
+
+def body_ids(app: FastAPI, service: str, method: str, path: str) -> dict[str, str]:
+    """The JSON body's fields that name an object of the service, each with its REAL_IDS parameter: the longest
+    one its name is or ends with (`host_group_id`, `programme_group_id` -> group_id; `organisation_id` is also
+    `org_id`)."""
+    spec = app.openapi()
+    content = spec["paths"][path][method.lower()].get("requestBody", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    names = sorted((n for n in REAL_IDS[service] if (service, n) not in NOT_VARIED), key=len, reverse=True)
+    found = {}
+    for field in schema.get("properties", {}):
+        spelt = (field, field.replace("organisation_id", "org_id"))  # membership's and benchmark's parameter
+        name = next((n for n in names for f in spelt if f == n or f.endswith(f"_{n}")), None)
+        if name is not None:
+            found[field] = name
+    return found
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_an_id_in_a_body_tells_an_outsider_no_more_than_one_in_a_path(
+    apps: dict[str, tuple[FastAPI, httpx.AsyncClient]], callers: dict[str, dict[str, str]], service: str
+) -> None:
+    """The same comparison for ids a request body names (a meeting's host group and venue, a call's conference,
+    a venue's or a webhook's organisation), as someone with no role: inside the network those objects are
+    the network's to read (the authorisation matrices cover what may be done with them)."""
+    app, client = apps[service]
+    who, leaks, compared = callers["an outsider"], [], 0
+    homes = home_paths(operations(app, service))
+    anonymous = tuple(getattr(importlib.import_module(f"npd_{service}.main"), "ANONYMOUS", ()))
+    for path, item in app.openapi()["paths"].items():
+        if not path.startswith("/v1/") or path.startswith(anonymous):
+            continue
+        for method in (m.upper() for m in item if m in ("post", "put")):
+            fields = body_ids(app, service, method, path)
+            if not fields:
+                continue
+            names = [*re.findall(r"\{([^}]+)\}", path), *dict.fromkeys(fields.values())]
+            ids = await real_ids(app, service, list(dict.fromkeys(names)))
+            body, media = a_body(app, method, path)
+            assert media == "application/json" and isinstance(body, dict), (method, path, media)
+            real = body | {field: ids[name] for field, name in fields.items()}
+            existing = await answer(client, method, path, ids, real, media, who)
+            for field, name in fields.items():
+                home = homes.get(name)
+                if existing[0] < 400 and home is None:
+                    continue
+                if home is not None and (await answer(client, "GET", home, ids, None, None, who))[0] < 400:
+                    continue
+                random_body = real | {field: _random_like(ids[name])}
+                missing = await answer(client, method, path, ids, random_body, media, who)
+                compared += 1
+                if missing != existing:
+                    leaks.append(f"{method} {path} with a real {field}: {existing}, a random one: {missing}")
     assert leaks == [], "\n".join(leaks)
     assert compared > 0

@@ -3,7 +3,7 @@
 
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -71,7 +71,8 @@ async def world(app_and_client: tuple[Any, httpx.AsyncClient], token: Callable[.
     }
     created = await client.post(f"/v1/organisations/{a}/actions", json=action, headers=headers["a_admin"])
     assert created.status_code == 201, created.text
-    return {"cycle": cycle, "a": a, "sub_a": sub_a, "action": created.json()["id"], "headers": headers}
+    world = {"cycle": cycle, "a": a, "sub_a": sub_a, "action": created.json()["id"], "headers": headers}
+    return world | {"nowhere": uuid4()}  # a cycle that does not exist
 
 
 # (caller, method, path, status, may see A's raw value)
@@ -88,6 +89,10 @@ ROWS: list[tuple[str, str, str, int, bool]] = [
     ("b_admin", "GET", "/v1/submissions/{sub_a}/history", 404, False),
     ("admin", "GET", "/v1/cycles/{cycle}/submissions", 200, False),
     ("b_admin", "GET", "/v1/cycles/{cycle}/submissions", 200, False),
+    ("b_admin", "GET", "/v1/cycles/{nowhere}/submissions", 404, False),
+    # Someone with no role is not told whether a cycle exists: an empty list either way (decision 111).
+    ("outsider", "GET", "/v1/cycles/{cycle}/submissions", 200, False),
+    ("outsider", "GET", "/v1/cycles/{nowhere}/submissions", 200, False),
     ("b_admin", "PUT", "/v1/submissions/{sub_a}/values", 404, False),
     ("a_member", "PUT", "/v1/submissions/{sub_a}/values", 403, False),
     ("admin", "PUT", "/v1/submissions/{sub_a}/values", 403, False),

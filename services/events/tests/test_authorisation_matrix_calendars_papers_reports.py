@@ -173,6 +173,9 @@ PLENARY = {"title": "Plenair", "room": "Zaal 9", "starts_at": PLENARY_AT.isoform
 REPORT = {"title": "Verslag", "summary": "Goed", "visibility": "network"}
 # The proposal's submitter and speaker cannot review it: their refusal is the proposal's state (409).
 OWN = (("submitter", 409), ("speaker", 409))
+# Who may not see `paper` (neither its submitter, speaker, reviewer nor a chair) is told there is none
+# (decision 98); outside the network, the 403 comes first, whatever the id.
+UNSEEN = (("host_chair", 404), ("other_member", 404))
 
 ROWS = [
     row("POST", "/v1/calls", CHAIRS, 403, body=_call),
@@ -185,12 +188,13 @@ ROWS = [
     # Whoever may not see a proposal is told there is none (decision 98); outside the network, 403 first.
     row("GET", "/v1/papers/{paper}", "network_admin programme submitter speaker reviewer", 404, changes=False,
         exceptions=(("outsider", 403),)),
-    row("POST", "/v1/papers/{paper}/withdraw", "submitter", 403,
-        exceptions=(("host_chair", 404), ("other_member", 404), ("outsider", 404))),
-    row("PUT", "/v1/papers/{paper}/reviewers/{other_member}", CHAIRS, 403),
-    row("PUT", "/v1/papers/{paper}/review", "reviewer", 403, body=lambda w: {"score": 3}, exceptions=OWN),
-    row("GET", "/v1/papers/{paper}/reviews", CHAIRS, 403, changes=False),
-    row("POST", "/v1/papers/{accepted}/decision", CHAIRS, 403, body=lambda w: {"decision": "accepted"}),
+    row("POST", "/v1/papers/{paper}/withdraw", "submitter", 403, exceptions=UNSEEN),
+    row("PUT", "/v1/papers/{paper}/reviewers/{other_member}", CHAIRS, 403, exceptions=UNSEEN),
+    row("PUT", "/v1/papers/{paper}/review", "reviewer", 403, body=lambda w: {"score": 3}, exceptions=OWN + UNSEEN),
+    row("GET", "/v1/papers/{paper}/reviews", CHAIRS, 403, changes=False, exceptions=UNSEEN),
+    # `accepted` is the submitter's alone: the speaker, reviewer, host chair and other member may not see it.
+    row("POST", "/v1/papers/{accepted}/decision", CHAIRS, 403, body=lambda w: {"decision": "accepted"},
+        exceptions=(("speaker", 404), ("reviewer", 404), *UNSEEN)),
     row("POST", "/v1/calls/{closed_call}/sessions", CHAIRS, 403, body=lambda w: PLENARY),
     row("PUT", "/v1/calls/{closed_call}/sessions/{session}", CHAIRS, 403,
         body=lambda w: PLENARY | {"paper_id": str(w.accepted)}),

@@ -123,7 +123,11 @@ async def test_chairs_see_every_proposal_with_its_score_and_others_only_their_ow
     other = as_chair["items"][1]["id"]
     # Not hers to see: as if there were none (decision 98).
     assert (await client.get(f"/v1/papers/{other}", headers=ann)).status_code == 404
-    assert (await client.get(f"/v1/papers/{other}/reviews", headers=ann)).status_code == 403
+    assert (await client.get(f"/v1/papers/{other}/reviews", headers=ann)).status_code == 404
+    # Her own she may see, but its reviews are the chairs' alone.
+    mine = as_ann["items"][0]["id"]
+    refused = await client.get(f"/v1/papers/{mine}/reviews", headers=ann)
+    assert refused.status_code == 403 and refused.json()["type"].endswith(":not-a-call-chair")
 
 
 async def test_a_proposal_after_the_deadline_is_refused(client: httpx.AsyncClient, network: Network) -> None:
@@ -232,11 +236,17 @@ async def test_a_reviewer_never_reviews_their_own_proposal_and_only_assigned_rev
     paper = (await client.post(f"/v1/calls/{call['id']}/papers", json=proposal(), headers=ann_h)).json()
     own = await client.put(f"/v1/papers/{paper['id']}/reviewers/{ann}", headers=admin)
     assert own.status_code == 409 and own.json()["type"].endswith(":own-proposal")
-    unassigned = await client.put(f"/v1/papers/{paper['id']}/review", json={"score": 5}, headers=cas_h)
+    # A chair who was not assigned sees the proposal and is refused; a colleague who may not see it is told
+    # there is none (decision 98).
+    unassigned = await client.put(f"/v1/papers/{paper['id']}/review", json={"score": 5}, headers=admin)
     assert unassigned.status_code == 403 and unassigned.json()["type"].endswith(":not-a-reviewer")
+    unseen = await client.put(f"/v1/papers/{paper['id']}/review", json={"score": 5}, headers=cas_h)
+    assert unseen.status_code == 404 and unseen.json()["type"].endswith(":not-found")
     bad_score = await client.put(f"/v1/papers/{paper['id']}/review", json={"score": 6}, headers=cas_h)
     assert bad_score.status_code == 422
-    not_chair = await client.put(f"/v1/papers/{paper['id']}/reviewers/{ann}", headers=cas_h)
+    not_chair = await client.put(f"/v1/papers/{paper['id']}/reviewers/{ann}", headers=ann_h)
     assert not_chair.status_code == 403 and not_chair.json()["type"].endswith(":not-a-call-chair")
+    unseen = await client.put(f"/v1/papers/{paper['id']}/reviewers/{ann}", headers=cas_h)
+    assert unseen.status_code == 404 and unseen.json()["type"].endswith(":not-found")
     withdrawn = await client.post(f"/v1/papers/{paper['id']}/withdraw", headers=ann_h)
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"

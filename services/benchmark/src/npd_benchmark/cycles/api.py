@@ -170,7 +170,10 @@ async def list_submissions(cycle_id: UUID, principal: PrincipalDep, session: Ses
     """The status of every submission in the cycle (network admins), without values; anyone else sees only
     their own organisation's."""
     async with session.begin():
-        await service.get_cycle(session, cycle_id)
+        if principal.in_network:  # they read every cycle: its existence is no secret from them
+            await service.get_cycle(session, cycle_id)
+        # Someone with no role (a delegate at most) is not told whether the cycle exists: an unknown one is as
+        # empty to them as one without their submission (no existence oracle, decision 111).
         found = await submissions.of_cycle(session, cycle_id)
     return [SubmissionPublic.of(s, None) for s in found if access.sees_submission(principal, s)]
 

@@ -7,7 +7,18 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response, status
-from npd_runtime import NOT_FOUND, Limit, Offset, Page, Principal, PrincipalDep, Problems, ProblemType, SessionDep
+from npd_runtime import (
+    NOT_FOUND,
+    Limit,
+    Offset,
+    Page,
+    Principal,
+    PrincipalDep,
+    Problems,
+    ProblemType,
+    SessionDep,
+    require_network,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_events.meetings import access, domain, queries, recurrence, service
@@ -84,6 +95,7 @@ async def schedule_meeting(
 ) -> MeetingPublic:
     """Schedule a meeting (a group's chairs for its meetings; network admins and board members for the rest).
     Publishes MeetingScheduled."""
+    require_network(principal)  # a 403 before any id in the body is looked up (decision 114)
     async with session.begin():
         meeting = await service.schedule_meeting(session, body.plan(), body.when(), principal, _now())
         view = await _view(session, meeting.id, principal)
@@ -124,6 +136,7 @@ async def change_meeting(
     """Replace a meeting's details and time (its organisers); for an occurrence, this one alone (it becomes an
     exception its series' later changes leave alone). Publishes MeetingRescheduled if the time changed and
     MeetingChanged if anything else did; a larger capacity gives places to the waitlist."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         await service.change_meeting(session, meeting_id, body.plan(), body.when(), principal, _now())
         return await _view(session, meeting_id, principal)
@@ -135,6 +148,7 @@ async def cancel_meeting(
 ) -> MeetingPublic:
     """Cancel a meeting (its organisers): MeetingCancelled, then RegistrationCancelled (meeting_cancelled) for
     everyone registered or waiting, and GuestChairDeclined for its guest chair."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         await service.cancel_meeting(session, meeting_id, body.reason, principal, _now())
         return await _view(session, meeting_id, principal)
@@ -146,6 +160,7 @@ async def create_series(
 ) -> SeriesPublic:
     """Start a recurring meeting: its occurrences up to the horizon become meetings (MeetingScheduled each),
     later ones as time passes; with guest_chair_kinds, the rotation asks the chairs that are due."""
+    require_network(principal)  # a 403 before any id in the body is looked up (decision 114)
     horizon = request.app.state.settings.series_horizon_days
     async with session.begin():
         s = await service.create_series(session, body.draft(), principal, _now(), horizon)
@@ -181,6 +196,7 @@ async def change_following(
 ) -> SeriesPublic:
     """Change an occurrence and all following ones (its organisers): their details, time of day and length.
     Occurrences changed on their own before, and cancelled ones, stay as they are."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         s = await service.change_following(
             session,
@@ -198,6 +214,7 @@ async def change_following(
 @router.post("/v1/series/{series_id}/end", responses=WRITE)
 async def end_series(series_id: UUID, body: CancelBody, principal: PrincipalDep, session: SessionDep) -> SeriesPublic:
     """End a series (its organisers): no more occurrences; those still to come are cancelled."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         s = await service.end_series(session, series_id, body.reason, principal, _now())
     return SeriesPublic.of(s)

@@ -39,6 +39,7 @@ WRITE: dict[int | str, dict[str, object]] = {
 @router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE)
 async def add_venue(body: VenueCreate, principal: PrincipalDep, session: SessionDep, response: Response) -> VenuePublic:
     """Register a venue of a member organisation (its admins, network admins)."""
+    require_network(principal)  # a 403 before any id in the body is looked up (decision 114)
     async with session.begin():
         venue = await venues.add_venue(session, body.organisation_id, body.place(), principal, datetime.now(UTC))
     response.headers["Location"] = f"{router.prefix}/{venue.id}"
@@ -78,6 +79,7 @@ async def get_venue(venue_id: UUID, principal: PrincipalDep, session: SessionDep
 @router.put("/{venue_id}", responses=WRITE)
 async def change_venue(venue_id: UUID, body: VenueBody, principal: PrincipalDep, session: SessionDep) -> VenuePublic:
     """Replace a venue's details (its organisation's admins, network admins)."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         return VenuePublic.of(await venues.change_venue(session, venue_id, body.place(), principal))
 
@@ -85,5 +87,6 @@ async def change_venue(venue_id: UUID, body: VenueBody, principal: PrincipalDep,
 @router.post("/{venue_id}/retire", responses=WRITE)
 async def retire_venue(venue_id: UUID, principal: PrincipalDep, session: SessionDep) -> VenuePublic:
     """Stop using a venue for new meetings (its organisation's admins, network admins); meetings there stay."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         return VenuePublic.of(await venues.retire_venue(session, venue_id, principal, datetime.now(UTC)))

@@ -103,6 +103,7 @@ def _now() -> datetime:
 async def open_call(body: CallCreate, principal: PrincipalDep, session: SessionDep, response: Response) -> CallPublic:
     """Open a call for papers for a conference (network admins, or members of the programme team it names).
     Publishes CallForPapersOpened."""
+    require_network(principal)  # a 403 before any id in the body is looked up (decision 114)
     async with session.begin():
         call = await service.open_call(
             session,
@@ -146,6 +147,7 @@ async def get_call(call_id: UUID, principal: PrincipalDep, session: SessionDep) 
 @router.post("/{call_id}/close", responses=WRITE)
 async def close_call(call_id: UUID, principal: PrincipalDep, session: SessionDep) -> CallPublic:
     """Close the call before its deadline (its chairs); publishes CallForPapersClosed once."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         return CallPublic.of(await service.close_call(session, call_id, by=principal), _now())
 
@@ -155,6 +157,7 @@ async def submit_paper(
     call_id: UUID, body: PaperCreate, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> PaperPublic:
     """Submit a proposal while the call is open (people of member organisations); publishes PaperSubmitted."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         paper = await service.submit(session, call_id, body.proposal(), by=principal)
     response.headers["Location"] = f"{papers.prefix}/{paper.id}"
@@ -197,6 +200,7 @@ async def get_programme(call_id: UUID, principal: PrincipalDep, session: Session
 @router.post("/{call_id}/programme/publish", responses=WRITE)
 async def publish_programme(call_id: UUID, principal: PrincipalDep, session: SessionDep) -> ProgrammePublic:
     """Publish the whole programme (its chairs): ProgrammePublished, again after every change."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         call, slots = await service.publish_programme(session, call_id, by=principal)
     return ProgrammePublic(
@@ -213,6 +217,7 @@ async def add_session(
 ) -> SessionPublic:
     """Put an accepted proposal (or a plenary) in a room and slot (its chairs): no room double-booked, no
     speaker in two places at once, within the conference."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         placed = await service.place_session(
             session,
@@ -234,6 +239,7 @@ async def move_session(
     call_id: UUID, session_id: UUID, body: SessionBody, principal: PrincipalDep, session: SessionDep
 ) -> SessionPublic:
     """Move or change a session (its chairs), under the same rules."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         placed = await service.place_session(
             session,
@@ -252,6 +258,7 @@ async def move_session(
 @router.delete("/{call_id}/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE)
 async def remove_session(call_id: UUID, session_id: UUID, principal: PrincipalDep, session: SessionDep) -> None:
     """Take a session out of the timetable (its chairs)."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         await service.remove_session(session, call_id, session_id, by=principal)
 
@@ -272,6 +279,7 @@ async def get_paper(paper_id: UUID, principal: PrincipalDep, session: SessionDep
 @papers.post("/{paper_id}/withdraw", responses=WRITE)
 async def withdraw_paper(paper_id: UUID, principal: PrincipalDep, session: SessionDep) -> PaperPublic:
     """Withdraw your own proposal while it is undecided."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         return PaperPublic.of(await service.withdraw(session, paper_id, by=principal))
 
@@ -281,6 +289,7 @@ async def assign_reviewer(
     paper_id: UUID, person_id: PersonId, principal: PrincipalDep, session: SessionDep
 ) -> ReviewPublic:
     """Make someone a reviewer of a proposal (the call's chairs); never its submitter or a speaker."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         return ReviewPublic.of(await service.assign_reviewer(session, paper_id, person_id, by=principal))
 
@@ -288,6 +297,7 @@ async def assign_reviewer(
 @papers.put("/{paper_id}/review", responses=WRITE)
 async def review_paper(paper_id: UUID, body: ReviewBody, principal: PrincipalDep, session: SessionDep) -> ReviewPublic:
     """Score a proposal you were assigned, 1-5 with a comment; again to change it, until it is decided."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         return ReviewPublic.of(await service.review(session, paper_id, body.score, body.comment, by=principal))
 
@@ -295,9 +305,12 @@ async def review_paper(paper_id: UUID, body: ReviewBody, principal: PrincipalDep
 @papers.get("/{paper_id}/reviews", responses=READ)
 async def list_reviews(paper_id: UUID, principal: PrincipalDep, session: SessionDep) -> list[ReviewPublic]:
     """A proposal's reviews (the call's chairs only: reviews are not shown to submitters)."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         paper = await service.get_paper(session, paper_id)
-        service.require_chair(await service.get_call(session, paper.call_id), principal, "read reviews")
+        await service.require_paper_chair(
+            session, await service.get_call(session, paper.call_id), paper, principal, "read reviews"
+        )
         return [ReviewPublic.of(r) for r in await service.reviews_of(session, paper_id)]
 
 
@@ -305,5 +318,6 @@ async def list_reviews(paper_id: UUID, principal: PrincipalDep, session: Session
 async def decide_paper(paper_id: UUID, body: DecisionBody, principal: PrincipalDep, session: SessionDep) -> PaperPublic:
     """Accept or reject a proposal once the call has closed (its chairs): PaperDecided; nothing when the
     decision is already this one."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         return PaperPublic.of(await service.decide(session, paper_id, body.decision, by=principal))

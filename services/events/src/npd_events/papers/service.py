@@ -131,6 +131,15 @@ def require_chair(call: Call, by: Principal, wanted: str) -> None:
         raise NotACallChair(call.id, wanted)
 
 
+async def require_paper_chair(session: AsyncSession, call: Call, paper: Paper, by: Principal, wanted: str) -> None:
+    """A chair's act on a proposal: refused (403) to whoever may see the proposal, and to whoever may not, answered
+    as if there were none (404), so that a proposal's existence is no secret told by its refusal (decision 98)."""
+    if not chairs(call, by):
+        raise (
+            NotACallChair(call.id, wanted) if await may_see_paper(session, call, paper, by) else PaperNotFound(paper.id)
+        )
+
+
 async def reviews_of(session: AsyncSession, paper_id: UUID) -> list[Review]:
     stmt = REVIEWS.select().where(reviews.c.paper_id == paper_id).order_by(reviews.c.assigned_at, reviews.c.id)
     return await REVIEWS.all(session, stmt)
@@ -312,7 +321,7 @@ async def withdraw(session: AsyncSession, paper_id: UUID, *, by: Principal) -> P
 async def assign_reviewer(session: AsyncSession, paper_id: UUID, reviewer_id: str, *, by: Principal) -> Review:
     paper = await get_paper(session, paper_id)
     call = await get_call(session, paper.call_id, for_update=True)
-    require_chair(call, by, "assign reviewers")
+    await require_paper_chair(session, call, paper, by, "assign reviewers")
     await _require_people(session, (reviewer_id,))
     existing = await review_by(session, paper_id, reviewer_id)
     assigned = domain.assign(uuid4(), await get_paper(session, paper_id), existing, reviewer_id, _now())
@@ -325,9 +334,11 @@ async def assign_reviewer(session: AsyncSession, paper_id: UUID, reviewer_id: st
 
 async def review(session: AsyncSession, paper_id: UUID, score: int, comment: str, *, by: Principal) -> Review:
     paper = await get_paper(session, paper_id)
-    await get_call(session, paper.call_id, for_update=True)
+    call = await get_call(session, paper.call_id, for_update=True)
     paper = await get_paper(session, paper_id)
     assignment = await review_by(session, paper_id, by.person_id)
+    if assignment is None and not await may_see_paper(session, call, paper, by):
+        raise PaperNotFound(paper_id)  # as if there were none: no existence oracle (decision 98)
     reviewed = domain.review(paper, assignment, by.person_id, score, comment, _now())
     await REVIEWS.update(session, reviewed, "score", "comment", "reviewed_at")
     return reviewed
@@ -336,7 +347,7 @@ async def review(session: AsyncSession, paper_id: UUID, score: int, comment: str
 async def decide(session: AsyncSession, paper_id: UUID, decision: Decision, *, by: Principal) -> Paper:
     paper = await get_paper(session, paper_id)
     call = await get_call(session, paper.call_id, for_update=True)
-    require_chair(call, by, "accept or reject proposals")
+    await require_paper_chair(session, call, paper, by, "accept or reject proposals")
     now = _now()
     call = await _closed(session, call, now, early=False)
     paper = await get_paper(session, paper_id)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from npd_runtime import NOT_FOUND, Limit, Offset, Page, PrincipalDep, Problems, ProblemType, SessionDep
+from npd_runtime import NOT_FOUND, Limit, Offset, Page, PrincipalDep, Problems, ProblemType, SessionDep, require_network
 from sqlalchemy import func, select
 
 from npd_events.meetings import access
@@ -68,6 +68,7 @@ async def list_registrations(
     offset: Offset = 0,
 ) -> Page[RegistrationPublic]:
     """Who registered, in order of arrival (the meeting's organisers)."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         meeting = await service.meeting_of(session, meeting_id)
         access.require_organiser(principal, meeting.host_group_id)
@@ -85,6 +86,8 @@ async def get_registration(
     meeting_id: UUID, person_id: PersonId, principal: PrincipalDep, session: SessionDep
 ) -> RegistrationPublic:
     """A person's registration (themselves, the meeting's organisers): the live one, else the last that ended."""
+    if person_id != principal.person_id:
+        require_network(principal)  # only organisers read others' registrations: no existence oracle (decision 98)
     async with session.begin():
         if person_id != principal.person_id:
             meeting = await service.meeting_of(session, meeting_id)
@@ -102,6 +105,8 @@ async def cancel_registration(
 ) -> None:
     """Cancel a registration or waitlist place (the person, or the meeting's organisers); declining an offered
     place is the same. RegistrationCancelled; a freed place goes to the first on the waitlist."""
+    if person_id != principal.person_id:
+        require_network(principal)  # only organisers cancel others' registrations: no existence oracle (decision 98)
     async with session.begin():
         await service.cancel(session, meeting_id, person_id, principal, _now())
 
@@ -122,6 +127,7 @@ async def record_attendance(
     meeting_id: UUID, body: AttendanceBody, principal: PrincipalDep, session: SessionDep
 ) -> list[RegistrationPublic]:
     """Record who attended (the meeting's organisers, once it has started): AttendanceRecorded for each change."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     entries = [(e.person_id, e.attended) for e in body.attendance]
     async with session.begin():
         recorded = await service.record_attendance(session, meeting_id, entries, principal, _now())

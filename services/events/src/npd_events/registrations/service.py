@@ -102,6 +102,8 @@ def _cancelled_event(r: Registration, was: RegistrationStatus, now: datetime) ->
 async def register(session: AsyncSession, meeting_id: UUID, by: Principal, now: datetime) -> Registration:
     """The caller registers: a place if one is free (RegistrationConfirmed), else the waitlist (Waitlisted)."""
     meeting, taken, position = await lock_meeting(session, meeting_id)
+    if not access.may_see(by, meeting):
+        raise MeetingNotFound(meeting_id)  # as if there were none: no existence oracle (decision 98)
     closed = domain.registration_closed(
         meeting.id, meeting.starts_at, meeting.registration_deadline, meeting.status is MeetingStatus.CANCELLED, now
     )
@@ -186,7 +188,9 @@ async def _fill(session: AsyncSession, meeting: Meeting, taken: int, now: dateti
 
 async def accept_offer(session: AsyncSession, meeting_id: UUID, by: Principal, now: datetime) -> Registration:
     """The caller takes the place offered to them (WaitlistPromoted)."""
-    await lock_meeting(session, meeting_id)
+    meeting, _, _ = await lock_meeting(session, meeting_id)
+    if not access.may_see(by, meeting):
+        raise MeetingNotFound(meeting_id)  # as if there were none: no existence oracle (decision 98)
     registration = await _active(session, meeting_id, by.person_id)
     if registration is None:
         raise domain.NoOffer(meeting_id, by.person_id)

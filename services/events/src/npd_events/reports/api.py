@@ -50,6 +50,7 @@ async def publish_report(
 ) -> ReportPublic:
     """Publish a meeting's report once it has started, for the network or the public; again to replace it.
     Publishes ReportPublished; nothing when nothing changed."""
+    require_network(principal)  # a 403 before any lookup: no existence oracle (decision 98)
     async with session.begin():
         report, new = await service.publish(session, meeting_id, body.draft(), by=principal)
         view = await service.get_report(session, report.id)
