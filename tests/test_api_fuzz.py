@@ -453,8 +453,21 @@ INVITED = {"board member": "board_member", "member": "member"}
 ROLE_FUZZ = settings(FUZZ, max_examples=6)
 
 
-def make_callers(membership: str, admin: Headers, token: Callable[..., Headers]) -> dict[str, tuple[str, Headers]]:
-    """The CALLERS as (subject, Authorization headers), in one new member organisation."""
+@dataclass(frozen=True)
+class Caller:
+    subject: str
+    headers: Headers
+    org_id: str  # the organisation made for them (the outsider is not of it)
+
+    def own(self) -> dict[str, str]:
+        """Path parameters a read is pinned to: their organisation and themselves, so that the answers of the
+        role's own data are fuzzed (random ids reach only 404s). Writes keep random ids: fuzzing must not make
+        the organisation leave or the caller erase themselves."""
+        return {"path.org_id": self.org_id, "path.organisation_id": self.org_id, "path.person_id": self.subject}
+
+
+def make_callers(membership: str, admin: Headers, token: Callable[..., Headers]) -> dict[str, Caller]:
+    """The CALLERS, in one new member organisation."""
     run = uuid4().hex[:8]  # the session's databases may outlive a run: new people each time
     subject = {who: f"fuzz-{who.replace(' ', '-')}-{run}" for who in CALLERS}
     headers = {who: token(subject[who]) for who in CALLERS}
@@ -483,7 +496,7 @@ def make_callers(membership: str, admin: Headers, token: Callable[..., Headers])
             timeout=10,
         )
         assert accepted.status_code == 200, accepted.text
-    return {who: (subject[who], headers[who]) for who in CALLERS}
+    return {who: Caller(subject[who], headers[who], org_id) for who in CALLERS}
 
 
 async def wait_until_they_know(
@@ -512,13 +525,13 @@ def callers(
     service_settings: Callable[..., dict[str, Any]],
     admin: Headers,
     token: Callable[..., Headers],
-) -> dict[str, Headers]:
+) -> dict[str, Caller]:
     made = make_callers(service_urls["membership"], admin, token)
-    expected = {(made["org admin"][0], "org_admin"), (made["board member"][0], "board_member")}
-    expected |= {(subject, "member") for who, (subject, _) in made.items() if who != "outsider"}
+    expected = {(made["org admin"].subject, "org_admin"), (made["board member"].subject, "board_member")}
+    expected |= {(caller.subject, "member") for who, caller in made.items() if who != "outsider"}
     for service in ("notifications", "events", "benchmark"):
         asyncio.run(wait_until_they_know(service_settings(service)["database_url"], service, expected))
-    return {who: headers for who, (_, headers) in made.items()}
+    return made
 
 
 def load_operation(base_url: str, label: str, headers: Headers) -> APIOperation:
@@ -629,14 +642,16 @@ def test_bad_input_never_gets_a_server_error_as_a_network_admin(
 @pytest.mark.parametrize(("service", "label"), [p for p in EVERY_OPERATION if _path(p).startswith("/v1/")])
 def test_bad_input_never_gets_a_server_error_as_each_role(
     service_urls: dict[str, str],
-    callers: dict[str, Headers],
+    callers: dict[str, Caller],
     http: requests.Session,
     service: str,
     label: str,
     who: str,
 ) -> None:
-    operation = load_operation(service_urls[service], label, callers[who])
+    operation = load_operation(service_urls[service], label, callers[who].headers)
     operation.schema.config.phases.update(phases=["examples", "fuzzing"])
+    if operation.method.upper() == "GET":
+        operation.schema.config.update(parameters=callers[who].own())
     fuzz(
         operation,
         http,
@@ -693,7 +708,7 @@ def test_known_finding(
     finding: Finding,
 ) -> None:
     if finding.who in CALLERS:
-        headers = request.getfixturevalue("callers")[finding.who]
+        headers = request.getfixturevalue("callers")[finding.who].headers
     else:
         headers = admin if finding.who == "admin" else {}
     operation = load_operation(service_urls[finding.service], finding.operation, headers)
