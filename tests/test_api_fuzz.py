@@ -12,6 +12,12 @@ it from membership's events before fuzzing starts), and again with no or a bad t
 must be a 401, except under the paths a service serves without login (events' public listings and calendar
 feeds), which are fuzzed without a token instead.
 
+Every /v1 operation is fuzzed again as each other kind of caller (CALLERS): an organisation's admin, a board
+member and a plain member of one member organisation, made through membership's HTTP API (apply, admit,
+invite, accept) and waited for in each service's access read model, and an outsider (a valid token of
+someone the network does not know). With fewer generated cases and no coverage phase (ROLE_FUZZ), reads and
+a few harmless writes pinned to the caller's own organisation and person (PINNED_WRITES), and the same checks.
+
 Operations are listed here, one test each, so that a finding is marked on exactly its operation and
 check; `test_every_documented_operation_is_fuzzed` fails when the live document has one this file
 lacks. schemathesis.pytest.from_fixture would discover them by itself, but its loader sets
