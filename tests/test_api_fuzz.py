@@ -12,6 +12,12 @@ it from membership's events before fuzzing starts), and again with no or a bad t
 must be a 401, except under the paths a service serves without login (events' public listings and calendar
 feeds), which are fuzzed without a token instead.
 
+Every /v1 operation is fuzzed again as each other kind of caller (CALLERS): an organisation's admin, a board
+member and a plain member of one member organisation, made through membership's HTTP API (apply, admit,
+invite, accept) and waited for in each service's access read model, and an outsider (a valid token of
+someone the network does not know). With fewer generated cases and no coverage phase (ROLE_FUZZ), reads and
+a few harmless writes pinned to the caller's own organisation and person (PINNED_WRITES), and the same checks.
+
 Operations are listed here, one test each, so that a finding is marked on exactly its operation and
 check; `test_every_documented_operation_is_fuzzed` fails when the live document has one this file
 lacks. schemathesis.pytest.from_fixture would discover them by itself, but its loader sets
@@ -23,13 +29,15 @@ import asyncio
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from uuid import uuid4
 
 import pytest
 import requests
 import schemathesis
 import schemathesis.checks
+import sqlalchemy
 from hypothesis import HealthCheck, settings
 from npd_devstack.cache import free_ports
 from npd_devstack.platform import RunningService, start_service, stop_services, wait_ready
@@ -43,11 +51,13 @@ from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.python._constants.orchestrator import make_constants_value_source
 from schemathesis.schemas import APIOperation
+from sqlalchemy.ext.asyncio import create_async_engine
 
 Headers = dict[str, str]
 
 SERVICES = ("membership", "notifications", "events", "benchmark")
 ADMIN = "fuzz-admin"
+CALLERS = ("org admin", "board member", "member", "outsider")  # made by make_callers, below
 ENV_NAMES = {
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
     "oidc_issuer": "OIDC_ISSUER",
@@ -285,7 +295,7 @@ class Finding:
     service: str
     operation: str
     check: str
-    who: str  # "admin": a network admin's token; "no token"
+    who: str  # "admin": a network admin's token; "no token"; or one of CALLERS (a role of an organisation, or none)
     request: dict[str, Any]  # APIOperation.Case arguments
     reason: str
     fuzzed: bool = True  # the fuzz tests find it, so they skip this check on this operation for this caller
@@ -357,6 +367,23 @@ KNOWN_FINDINGS = [
     ),
 ]  # fmt: skip
 
+
+def as_callers(service: str, operation: str, *callers: str) -> list[Finding]:
+    """The network admin's finding on this operation, found again as each of these callers (deliberate alike)."""
+    (found,) = (f for f in KNOWN_FINDINGS if (f.service, f.operation, f.who) == (service, operation, "admin"))
+    return [replace(found, who=who) for who in callers]
+
+
+# The same deliberate refusals, met by the callers whom the operation lets that far (the others are refused
+# before their input is looked at, so for them the check passes).
+KNOWN_FINDINGS += [
+    *as_callers("membership", "POST /v1/organisations", *CALLERS),
+    *as_callers("notifications", "POST /v1/webhooks", "org admin", "board member", "member"),
+    *as_callers("events", "POST /v1/meetings", "board member"),
+    *as_callers("events", "POST /v1/series", "board member"),
+    *as_callers("events", "POST /v1/practices", "org admin", "board member", "member"),
+]
+
 PROBLEM = "application/problem+json"
 
 # Bounded and reproducible: at most 50 generated examples per operation (plus the schema's examples and
@@ -418,6 +445,114 @@ def admin(token: Callable[..., Headers]) -> Headers:
     return token(ADMIN)
 
 
+# The other callers a service sees, fuzzed on every /v1 operation: made through membership's HTTP API as
+# anyone would become them, and waited for in every service's access read model (their roles come by Kafka).
+#   org admin:    the contact of an organisation that applied and a network admin admitted (org_admin, member)
+#   board member: invited by that org admin as board_member (board_member, member)
+#   member:       invited by that org admin with the default role (member only): an organisation's employee
+#   outsider:     a valid token of someone the network does not know (no organisation, no role)
+INVITED = {"board member": "board_member", "member": "member"}
+
+# Fewer cases than the network admin's run (they would cost minutes per caller): the schema's examples and
+# generated requests, valid and invalid, but not the coverage phase's boundary values, whose rejection does
+# not depend on who sends them (the network admin's run covers them).
+ROLE_FUZZ = settings(FUZZ, max_examples=6)
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str
+    headers: Headers
+    org_id: str  # the organisation made for them (the outsider is not of it)
+
+    def own(self) -> dict[str, str]:
+        """Path parameters a read (or a PINNED_WRITES operation) is pinned to: their organisation and themselves,
+        so that what the role may do with its own data is fuzzed (random ids reach only 404s)."""
+        return {"path.org_id": self.org_id, "path.organisation_id": self.org_id, "path.person_id": self.subject}
+
+
+# Writes on the caller's own organisation that fuzzing may repeat without changing who anyone is; the other
+# writes keep random ids, so that fuzzing cannot make the organisation leave or a caller lose a role.
+PINNED_WRITES = {
+    "membership": (
+        "PUT /v1/organisations/{org_id}/profile",
+        "POST /v1/organisations/{org_id}/invitations",
+        "PUT /v1/organisations/{org_id}/mandate",
+        "DELETE /v1/organisations/{org_id}/mandate",
+    ),
+    "notifications": ("POST /v1/organisations/{organisation_id}/announcements",),
+    "benchmark": ("POST /v1/organisations/{org_id}/actions",),
+}
+
+
+def make_callers(membership: str, admin: Headers, token: Callable[..., Headers]) -> dict[str, Caller]:
+    """The CALLERS, in one new member organisation."""
+    run = uuid4().hex[:8]  # the session's databases may outlive a run: new people each time
+    subject = {who: f"fuzz-{who.replace(' ', '-')}-{run}" for who in CALLERS}
+    headers = {who: token(subject[who]) for who in CALLERS}
+    application = {
+        "name": f"Gemeente Fuzz {run}",
+        "kind": "municipality",
+        "contact_name": "Fuzz",
+        "contact_email": f"fuzz-{run}@example.nl",
+    }
+    org_admin = headers["org admin"]
+    applied = requests.post(f"{membership}/v1/organisations", json=application, headers=org_admin, timeout=10)
+    assert applied.status_code == 201, applied.text
+    org_id = applied.json()["id"]
+    admitted = requests.post(f"{membership}/v1/organisations/{org_id}/admit", headers=admin, timeout=10)
+    assert admitted.status_code == 200, admitted.text
+    for who, role in INVITED.items():
+        invitation = {"email": f"{subject[who]}@example.nl", "name": who, "role": role}
+        invited = requests.post(
+            f"{membership}/v1/organisations/{org_id}/invitations", json=invitation, headers=org_admin, timeout=10
+        )
+        assert invited.status_code == 201, invited.text
+        accepted = requests.post(
+            f"{membership}/v1/invitations/{invited.json()['id']}/accept",
+            json={"code": invited.json()["code"]},
+            headers=headers[who],
+            timeout=10,
+        )
+        assert accepted.status_code == 200, accepted.text
+    return {who: Caller(subject[who], headers[who], org_id) for who in CALLERS}
+
+
+async def wait_until_they_know(
+    database_url: str, service: str, expected: set[tuple[str, str]], timeout_s: float = 60
+) -> None:
+    """Every (person, role) of `expected` is held in the service's access read model."""
+    engine = create_async_engine(database_url)
+    query = sqlalchemy.text("SELECT person_id, role FROM access_roles WHERE held AND person_id = ANY(:people)")
+    people = sorted({person for person, _ in expected})
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            async with engine.connect() as connection:
+                held = {(row[0], row[1]) for row in await connection.execute(query, {"people": people})}
+            if expected <= held:
+                return
+            assert time.monotonic() < deadline, f"{service} did not learn {sorted(expected - held)}"
+            await asyncio.sleep(0.2)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def callers(
+    service_urls: dict[str, str],
+    service_settings: Callable[..., dict[str, Any]],
+    admin: Headers,
+    token: Callable[..., Headers],
+) -> dict[str, Caller]:
+    made = make_callers(service_urls["membership"], admin, token)
+    expected = {(made["org admin"].subject, "org_admin"), (made["board member"].subject, "board_member")}
+    expected |= {(caller.subject, "member") for who, caller in made.items() if who != "outsider"}
+    for service in ("notifications", "events", "benchmark"):
+        asyncio.run(wait_until_they_know(service_settings(service)["database_url"], service, expected))
+    return made
+
+
 def load_operation(base_url: str, label: str, headers: Headers) -> APIOperation:
     """One operation of the live OpenAPI document, every request of which carries `headers`."""
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
@@ -459,6 +594,7 @@ def fuzz(
     checks: list[Any] | None = None,
     additional: Sequence[Any] = (),
     excluded: Sequence[Any] = (),
+    explicit_settings: settings = FUZZ,
 ) -> None:
     """Examples, coverage cases and generated cases of one operation; the first failing check fails it."""
 
@@ -474,7 +610,7 @@ def fuzz(
         test_func=call,
         given_kwargs={},
         feedback=feedback,
-        explicit_settings=FUZZ,
+        explicit_settings=explicit_settings,
     )
     test()
 
@@ -503,6 +639,10 @@ EVERY_OPERATION = [
 ]
 
 
+def _path(param: Any) -> str:
+    return str(param.values[1]).split(" ")[1]
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_documented_operation_is_fuzzed(service_urls: dict[str, str], service: str) -> None:
     schema = schemathesis.openapi.from_url(f"{service_urls[service]}/openapi.json")
@@ -517,15 +657,34 @@ def test_bad_input_never_gets_a_server_error_as_a_network_admin(
     fuzz(operation, http, additional=[errors_are_problems], excluded=known_for(service, label, "admin"))
 
 
+@pytest.mark.parametrize("who", CALLERS)
+@pytest.mark.parametrize(("service", "label"), [p for p in EVERY_OPERATION if _path(p).startswith("/v1/")])
+def test_bad_input_never_gets_a_server_error_as_each_role(
+    service_urls: dict[str, str],
+    callers: dict[str, Caller],
+    http: requests.Session,
+    service: str,
+    label: str,
+    who: str,
+) -> None:
+    operation = load_operation(service_urls[service], label, callers[who].headers)
+    operation.schema.config.phases.update(phases=["examples", "fuzzing"])
+    if operation.method.upper() == "GET" or label in PINNED_WRITES.get(service, ()):
+        operation.schema.config.update(parameters=callers[who].own())
+    fuzz(
+        operation,
+        http,
+        additional=[errors_are_problems],
+        excluded=known_for(service, label, who),
+        explicit_settings=ROLE_FUZZ,
+    )
+
+
 BAD_CREDENTIALS = {
     "no token": {},
     "not a JWT": {"Authorization": "Bearer not-a-jwt"},
     "not Bearer": {"Authorization": "Basic ZnV6ejpmdXp6"},
 }
-
-
-def _path(param: Any) -> str:
-    return str(param.values[1]).split(" ")[1]
 
 
 @pytest.mark.parametrize("credentials", list(BAD_CREDENTIALS))
@@ -560,8 +719,17 @@ def test_bad_input_never_gets_a_server_error_without_login_where_none_is_needed(
         for f in KNOWN_FINDINGS
     ],
 )
-def test_known_finding(service_urls: dict[str, str], http: requests.Session, admin: Headers, finding: Finding) -> None:
-    headers = admin if finding.who == "admin" else {}
+def test_known_finding(
+    request: pytest.FixtureRequest,
+    service_urls: dict[str, str],
+    http: requests.Session,
+    admin: Headers,
+    finding: Finding,
+) -> None:
+    if finding.who in CALLERS:
+        headers = request.getfixturevalue("callers")[finding.who].headers
+    else:
+        headers = admin if finding.who == "admin" else {}
     operation = load_operation(service_urls[finding.service], finding.operation, headers)
     case = operation.Case(headers=headers, **finding.request)
     case.call_and_validate(session=http, checks=[check_named(finding.exact_check or finding.check)], timeout=10)

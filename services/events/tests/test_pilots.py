@@ -123,7 +123,7 @@ async def test_pilots_are_refused_precisely(client: httpx.AsyncClient, network: 
         (member, pilot(), 403, "not-the-owner"),
         (admin, pilot(owner_organisation_id=str(uuid4())), 403, "not-the-owner"),
         (admin, pilot(executive_organisation_id=str(uuid4())), 422, "unknown-organisation"),
-        (admin, pilot(documents=[{"title": "x", "url": "http://npd.example/plan.pdf"}]), 422, "insecure-link"),
+        (admin, pilot(documents=[{"title": "x", "url": "http://npd.example/plan.pdf"}]), 422, "validation-failed"),
         (admin, pilot(status="dreaming"), 422, "validation-failed"),
         (admin, pilot(supplier_name=""), 422, "validation-failed"),
     ]

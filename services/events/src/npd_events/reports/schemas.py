@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import Query
 from npd_runtime.validation import Text, described
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from npd_events.meetings.schemas import Format, Status
 from npd_events.papers.schemas import Instant, Prose
@@ -20,12 +20,27 @@ Visibility = Annotated[
 SinceFilter = Annotated[Instant | None, Query(description="Only meetings that end after this moment (default: now)")]
 
 
+# domain.check_link's rule, declared so that a client (and a fuzzer) can tell a link it will take: https, a host
+# name of dotted ASCII labels (punycode for others), no user name or password, a port 1-65535, then a path,
+# query or fragment without spaces or control characters. Somewhat stricter than check_link (no IPv6 literal,
+# no trailing dot), so every link this allows check_link takes; not stripped, so what it refuses is refused.
+LINK_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
+    r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?"
+    r"([/?#][^\u0000-\u0020\u007F-\u009F]*)?$"
+)
+Link = Annotated[str, StringConstraints(strip_whitespace=False, pattern=LINK_PATTERN)]
+
+
 class AttachmentBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: Text = Field(min_length=1, max_length=200, examples=["Presentatie (PDF)"])
-    url: Text = Field(
-        min_length=12, max_length=2000, examples=["https://npd.example/verslagen/slides.pdf"], description="https only."
+    url: Link = Field(
+        min_length=12,
+        max_length=2000,
+        examples=["https://npd.example/verslagen/slides.pdf"],
+        description="An https link to a named host, without a user name or password in it.",
     )
 
 
