@@ -7,7 +7,18 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response, status
-from npd_runtime import NOT_FOUND, Limit, Offset, Page, Principal, PrincipalDep, Problems, ProblemType, SessionDep
+from npd_runtime import (
+    NOT_FOUND,
+    Limit,
+    Offset,
+    Page,
+    Principal,
+    PrincipalDep,
+    Problems,
+    ProblemType,
+    ReadSessionDep,
+    SessionDep,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from npd_events.meetings import access, domain, queries, recurrence, service
@@ -111,10 +122,10 @@ async def list_meetings(
 
 
 @router.get("/v1/meetings/{meeting_id}", responses=READ)
-async def get_meeting(meeting_id: UUID, principal: PrincipalDep, session: SessionDep) -> MeetingPublic:
+async def get_meeting(meeting_id: UUID, principal: PrincipalDep, session: ReadSessionDep) -> MeetingPublic:
     """One meeting, with its places taken, its waitlist and its guest chair."""
-    async with session.begin():
-        return await _view(session, meeting_id, principal)
+    # One statement (the meeting and its counts together): autocommit, no BEGIN and COMMIT round trips.
+    return await _view(session, meeting_id, principal)
 
 
 @router.put("/v1/meetings/{meeting_id}", responses=WRITE)
