@@ -65,10 +65,9 @@ async def test_the_connection_is_transactional_again_for_the_next_write_session(
     assert first == second  # one transaction: the pooled connection did not stay in autocommit
     # ... and a write session that rolls back leaves nothing, as a transaction must.
     note = Note(uuid4(), "rolled back")
-    async with create_sessions(engine)() as session:
-        async with session.begin():
-            await NOTES.insert(session, [note])
-            await session.rollback()
+    async with create_sessions(engine)() as session, session.begin():
+        await NOTES.insert(session, [note])
+        await session.rollback()
     async with create_read_sessions(engine)() as session:
         assert (await session.execute(select(notes.c.id).where(notes.c.id == note.id))).first() is None
 
