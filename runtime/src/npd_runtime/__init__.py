@@ -15,7 +15,7 @@ from npd_runtime.auth import (
     require_role,
 )
 from npd_runtime.consumer import EventConsumer, Handler, Unprocessable
-from npd_runtime.db import SessionDep, is_unavailable
+from npd_runtime.db import ReadSessionDep, SessionDep, is_unavailable
 from npd_runtime.mapping import Entity, Enum, EnumTuple, changed_fields
 from npd_runtime.outbox import UndeclaredEvent, messaging_tables, publish
 from npd_runtime.pagination import Limit, Offset, Page
@@ -46,6 +46,7 @@ __all__ = [
     "Problem",
     "ProblemType",
     "Problems",
+    "ReadSessionDep",
     "Role",
     "ServiceSettings",
     "ServiceSpec",

@@ -18,7 +18,7 @@ from npd_runtime.access import load_access, with_access_handlers
 from npd_runtime.asyncapi import asyncapi_routes, describe_channels
 from npd_runtime.auth import AccessSource, Principals, TokenVerifier
 from npd_runtime.consumer import Handler
-from npd_runtime.db import create_engine, create_sessions
+from npd_runtime.db import create_engine, create_read_sessions, create_sessions
 from npd_runtime.edge import Edge
 from npd_runtime.http import operations
 from npd_runtime.kafka import create_broker
@@ -104,10 +104,11 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.read_sessions = read_sessions = create_read_sessions(engine)
     app.state.messaging = messaging
     app.state.metrics = metrics
     app.state.start_up = start_up
-    app.state.principals = Principals(spec.access or load_access, sessions, ttl_s=settings.access_cache_ttl_s)
+    app.state.principals = Principals(spec.access or load_access, read_sessions, ttl_s=settings.access_cache_ttl_s)
     verifier = TokenVerifier(
         issuer=settings.oidc_issuer, audience=settings.oidc_audience, jwks_url=settings.oidc_jwks_url
     )

@@ -63,7 +63,8 @@ class Access:
 
 
 AccessSource = Callable[[AsyncSession, str], Awaitable[Access]]
-"""`async def load(session, person_id) -> Access`: one statement, in the session's transaction."""
+"""`async def load(session, person_id) -> Access`: ONE statement; the session is a read session in autocommit
+(npd_runtime.db.create_read_sessions), so the statement is its own transaction."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class Principal:
 
 
 class Principals:
-    """Principals built from an access source, each load in its own short transaction.
+    """Principals built from an access source, each load one statement in autocommit (a read session: no BEGIN
+    and COMMIT round trips around it).
 
     A busy client would otherwise cost a query per request; its access is kept `ttl_s` seconds (0: never
     kept), which bounds how long a revoked role still works in this process.
@@ -113,7 +115,7 @@ class Principals:
         kept = self._kept.get(person_id)
         if kept is not None and kept[0] > now:
             return kept[1]
-        async with self.sessions() as session, session.begin():
+        async with self.sessions() as session:
             access = await self.source(session, person_id)
         principal = Principal(person_id, access.org_id, access.roles, access.groups)
         if self.ttl_s > 0:

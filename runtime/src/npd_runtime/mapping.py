@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from npd_runtime.db import READ_ONLY, WriteInReadSession
 from npd_runtime.outbox import outbox_params, with_outbox_rows
 
 T = TypeVar("T")
@@ -125,6 +126,7 @@ class Entity(Generic[T]):
 
     async def insert(self, session: AsyncSession, objs: Iterable[T], *, events: Sequence[EventData] = ()) -> None:
         """Insert every object in one statement; with `events`, their outbox rows in the same statement."""
+        _writable(session)
         rows = [self.values(obj) for obj in objs]
         if not events:
             if rows:
@@ -136,6 +138,7 @@ class Entity(Generic[T]):
     async def insert_new(self, session: AsyncSession, obj: T) -> bool:
         """Insert `obj` unless a row with its key exists (then False, and nothing written). A concurrent insert
         of the same key makes this wait for it to commit, then answer False: no error, no savepoint."""
+        _writable(session)
         return (await session.execute(self._insert_new, self.values(obj))).first() is not None
 
     def _insert_with_events(self, rows: int, events: int) -> Insert:
@@ -161,6 +164,7 @@ class Entity(Generic[T]):
         A column whose table gives it an `onupdate` (an `updated_at = now()`, say) is set as well, by the
         statement. An SQL expression in `extra` makes a statement for this call only.
         """
+        _writable(session)
         key = tuple(getattr(obj, column.name) for column in self._key)
         values = self.values(obj, *fields) | extra
         outbox = outbox_params(session, events) if events else {}
@@ -180,6 +184,11 @@ class Entity(Generic[T]):
             # Bounded: one statement per combination of changed fields and event count the use cases make.
             self._updates[(names, events)] = stmt
         return stmt
+
+
+def _writable(session: AsyncSession) -> None:
+    if session.info.get(READ_ONLY):
+        raise WriteInReadSession("a read session (autocommit, one statement) cannot write; use SessionDep's")
 
 
 def changed_fields(before: Any, after: Any) -> Sequence[str]:

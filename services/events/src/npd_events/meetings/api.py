@@ -16,6 +16,7 @@ from npd_runtime import (
     PrincipalDep,
     Problems,
     ProblemType,
+    ReadSessionDep,
     SessionDep,
     require_network,
 )
@@ -123,10 +124,10 @@ async def list_meetings(
 
 
 @router.get("/v1/meetings/{meeting_id}", responses=READ)
-async def get_meeting(meeting_id: UUID, principal: PrincipalDep, session: SessionDep) -> MeetingPublic:
+async def get_meeting(meeting_id: UUID, principal: PrincipalDep, session: ReadSessionDep) -> MeetingPublic:
     """One meeting, with its places taken, its waitlist and its guest chair."""
-    async with session.begin():
-        return await _view(session, meeting_id, principal)
+    # One statement (the meeting and its counts together): autocommit, no BEGIN and COMMIT round trips.
+    return await _view(session, meeting_id, principal)
 
 
 @router.put("/v1/meetings/{meeting_id}", responses=WRITE)
