@@ -375,14 +375,28 @@ def as_callers(service: str, operation: str, *callers: str) -> list[Finding]:
 
 
 # The same deliberate refusals, met by the callers whom the operation lets that far (the others are refused
-# before their input is looked at, so for them the check passes).
+# before their input is looked at, so for them the check passes). Listed whether or not a given run meets
+# them: with few cases per caller, which it meets varies between runs (the values generated depend on more
+# than hypothesis's derandomized seed: a full `make test` met two that runs of this file alone did not).
 KNOWN_FINDINGS += [
     *as_callers("membership", "POST /v1/organisations", *CALLERS),
+    *as_callers("membership", "POST /v1/organisations/{org_id}/invitations", *CALLERS),  # validated before all
     *as_callers("notifications", "POST /v1/webhooks", "org admin", "board member", "member"),
     *as_callers("events", "POST /v1/meetings", "board member"),
     *as_callers("events", "POST /v1/series", "board member"),
     *as_callers("events", "POST /v1/practices", "org admin", "board member", "member"),
-]
+    # The org admin's pilot is their organisation's (no owner given): an executive organisation that is not
+    # a member is then refused (the admin's exact request names an owner the org admin may not name: a 403).
+    Finding(
+        "events", "POST /v1/pilots", "positive_data_acceptance", "org admin",
+        {"body": {"title": "Pilot", "problem": "Iets", "approach": "Zo", "supplier_name": "Leverancier",
+                  "executive_organisation_id": "00000000-0000-4000-8000-000000000000"},
+         "media_type": "application/json"},
+        "deliberate (practices and pilots): a pilot's organisations are members; a schema-valid body naming one "
+        "that is not gets 422 unknown-organisation",
+        exact_check="valid_input_accepted",
+    ),
+]  # fmt: skip
 
 PROBLEM = "application/problem+json"
 
