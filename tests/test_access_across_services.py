@@ -59,6 +59,8 @@ async def test_a_contact_reads_their_inbox_once_admitted_and_is_refused_within_s
         left = await members.post(f"/v1/organisations/{org_id}/leave", headers=contact, json={"reason": "withdrew"})
         assert left.status_code == 200, left.text
         started = time.monotonic()
-        await wait_for(lambda: answers(inbox, "/v1/inbox", contact, 403), timeout_s=10)
+        # Seconds on a quiet host (the 1 s cache and one hop through Kafka); the bound leaves room for a host
+        # loaded by a full test run beside others, where 10 s was once not enough.
+        await wait_for(lambda: answers(inbox, "/v1/inbox", contact, 403), timeout_s=30)
         took = time.monotonic() - started
-    assert took < 10
+    assert took < 30
