@@ -90,7 +90,9 @@ REAL_IDS: dict[str, dict[str, str]] = {
     },
     "notifications": {
         "notification_id": "SELECT id FROM notifications LIMIT 1",
-        "subscription_id": "SELECT id FROM webhook_subscriptions LIMIT 1",
+        # One with a webhook delivery, so that delivery_id below finds a real one.
+        "subscription_id": "SELECT s.id FROM webhook_subscriptions s ORDER BY EXISTS (SELECT 1 FROM deliveries d "
+        "WHERE d.channel = 'webhook' AND d.recipient = s.id::text) DESC, s.id LIMIT 1",
         "delivery_id": "SELECT id FROM deliveries WHERE channel = 'webhook' AND recipient = :subscription_id LIMIT 1",
         "organisation_id": "SELECT organisation_id FROM recipient_organisations LIMIT 1",
         "group_id": "SELECT group_id FROM recipient_groups LIMIT 1",

@@ -90,9 +90,9 @@ ROWS: list[tuple[str, str, str, int, bool]] = [
     ("admin", "GET", "/v1/cycles/{cycle}/submissions", 200, False),
     ("b_admin", "GET", "/v1/cycles/{cycle}/submissions", 200, False),
     ("b_admin", "GET", "/v1/cycles/{nowhere}/submissions", 404, False),
-    # Someone with no role is not told whether a cycle exists: an empty list either way (decision 111).
-    ("outsider", "GET", "/v1/cycles/{cycle}/submissions", 200, False),
-    ("outsider", "GET", "/v1/cycles/{nowhere}/submissions", 200, False),
+    # Someone with no role is refused before the cycle is looked up: 403 either way (decision 111).
+    ("outsider", "GET", "/v1/cycles/{cycle}/submissions", 403, False),
+    ("outsider", "GET", "/v1/cycles/{nowhere}/submissions", 403, False),
     ("b_admin", "PUT", "/v1/submissions/{sub_a}/values", 404, False),
     ("a_member", "PUT", "/v1/submissions/{sub_a}/values", 403, False),
     ("admin", "PUT", "/v1/submissions/{sub_a}/values", 403, False),

@@ -169,11 +169,10 @@ async def close_cycle(cycle_id: UUID, principal: PrincipalDep, session: SessionD
 async def list_submissions(cycle_id: UUID, principal: PrincipalDep, session: SessionDep) -> list[SubmissionPublic]:
     """The status of every submission in the cycle (network admins), without values; anyone else sees only
     their own organisation's."""
+    if not principal.in_network:  # a 403 before any lookup: no existence oracle (decision 111)
+        raise Forbidden("only people of the network see its benchmark")
     async with session.begin():
-        if principal.in_network:  # they read every cycle: its existence is no secret from them
-            await service.get_cycle(session, cycle_id)
-        # Someone with no role (a delegate at most) is not told whether the cycle exists: an unknown one is as
-        # empty to them as one without their submission (no existence oracle, decision 111).
+        await service.get_cycle(session, cycle_id)
         found = await submissions.of_cycle(session, cycle_id)
     return [SubmissionPublic.of(s, None) for s in found if access.sees_submission(principal, s)]
 
