@@ -70,7 +70,9 @@ REAL_IDS: dict[str, dict[str, str]] = {
         "meeting_id": "SELECT id FROM meetings ORDER BY audience = 'public', audience <> 'group', created_at LIMIT 1",
         "series_id": "SELECT id FROM series ORDER BY audience = 'public', created_at LIMIT 1",
         "venue_id": "SELECT id FROM venues ORDER BY created_at LIMIT 1",
-        "call_id": "SELECT id FROM calls ORDER BY id LIMIT 1",
+        # One with a programme session, so that session_id below finds a real one.
+        "call_id": "SELECT c.id FROM calls c ORDER BY EXISTS (SELECT 1 FROM programme_sessions s "
+        "WHERE s.call_id = c.id) DESC, c.id LIMIT 1",
         "session_id": "SELECT id FROM programme_sessions WHERE call_id = :call_id LIMIT 1",
         "paper_id": "SELECT id FROM papers ORDER BY submitted_at LIMIT 1",
         "report_id": "SELECT id FROM reports ORDER BY visibility = 'public', id LIMIT 1",
