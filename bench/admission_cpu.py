@@ -9,7 +9,8 @@ does; warms up until the broker's JIT compiler has settled (at least --warmup ad
 threads are still busy for 60-100 s at 100/s, a start-up cost no long-running broker pays), then admits
 at a steady rate and counts the CPU time (utime + stime) of membership, notifications, the Kafka broker,
 this PostgreSQL cluster's backends (reaped ones included) and the load generator, from the first
-admission until the last welcome is committed. Baseline in the same run: a bare one-route FastAPI app
+admission until the last welcome is committed. The SMTP sink the mails go to runs as a process of its own;
+its CPU is shown apart and left out of the total: it stands for the mail server, not for our work. Baseline in the same run: a bare one-route FastAPI app
 under uvicorn answering the same number of requests at the same rate from the same client (its CPU plus
 the load generator's). The platform's idle CPU is measured meanwhile.
 """
@@ -20,6 +21,7 @@ import os
 
 import uvloop
 from flow import (
+    MAIL_SINK,
     CpuMeter,
     admit_path,
     at_rate,
@@ -28,6 +30,7 @@ from flow import (
     create_applications,
     jit_compiler_seconds,
     machine_speed,
+    mail_sink_process,
     welcomes_committed,
 )
 from fresh import fresh_infra
@@ -74,13 +77,15 @@ async def warm_up(client: LeanHttp, platform: Platform, paths: list[str], header
     return done
 
 
-async def measure(platform: Platform, rate: float, n: int, warmup: int, warm_max_s: float = WARM_MAX_S) -> None:
+async def measure(
+    platform: Platform, rate: float, n: int, warmup: int, warm_max_s: float = WARM_MAX_S, sink: int | None = None
+) -> None:
     admin = platform.infra.issuer.mint("bench-admin", ["network_admin"])
     headers = {"Authorization": f"Bearer {admin}"}
     most = max(warmup, round(rate * warm_max_s))
     print(f"preparing {most + n} applications ...", flush=True)
     paths = [admit_path(o) for o in await create_applications(platform, most + n)]
-    platform_meter = CpuMeter.of_platform(platform, **{LOAD: os.getpid()})
+    platform_meter = CpuMeter.of_platform(platform, **{LOAD: os.getpid()} | ({MAIL_SINK: sink} if sink else {}))
 
     print(f"baseline: {n} requests at {rate:g}/s to a bare FastAPI app ...", flush=True)
     with bare_fastapi() as (url, pid):
@@ -118,8 +123,13 @@ async def measure(platform: Platform, rate: float, n: int, warmup: int, warm_max
           f"missing: {missing}")  # fmt: skip
     baseline = show(f"baseline: bare FastAPI app, {n} requests in {bare_elapsed:.1f} s", bare_cpu, n, bare_elapsed)
     show("  meanwhile, the platform idle (ms per request = idle CPU / the same requests)",
-         {k: v for k, v in idle.items() if k != LOAD}, n, bare_elapsed)  # fmt: skip
+         {k: v for k, v in idle.items() if k not in (LOAD, MAIL_SINK)}, n, bare_elapsed)  # fmt: skip
+    # The sink stands for the mail server each admission's three mails go to: shown, not in the total.
+    sink_s = cpu.pop(MAIL_SINK, None)
     total = show("admission flow", cpu, n, elapsed, per="admission")
+    if sink_s is not None:
+        print(f"  and, not counted above, the {MAIL_SINK}: {sink_s / elapsed:.1%} of a core, "
+              f"{sink_s / n * 1000:.2f} ms per admission")  # fmt: skip
     print(f"  of which the broker's JIT compiler: {jit / n * 1000:.2f} ms per admission (warm-up: {warmup})")
     print(f"  notifications handled them in {batches:.0f} batches, {n / max(batches, 1):.2f} admissions per batch")
     print(f"ratio flow / bare FastAPI request: x{total / baseline:.1f}")
@@ -130,7 +140,8 @@ async def measure(platform: Platform, rate: float, n: int, warmup: int, warm_max
     record(
         figure("admission_cpu", f"CPU per admission, all processes, at {rate:g}/s", total, "ms", baseline=baseline,
                baseline_name="CPU per bare FastAPI request", goal=f"< {GOAL_MS:g} ms", met=met,
-               per_process={k: round(v / n * 1000, 3) for k, v in cpu.items()}, missing=missing),
+               per_process={k: round(v / n * 1000, 3) for k, v in cpu.items()}, missing=missing,
+               mail_sink_ms=None if sink_s is None else round(sink_s / n * 1000, 3)),
     )  # fmt: skip
 
 
@@ -144,9 +155,10 @@ def main() -> None:
     args = parser.parse_args()
     with (
         fresh_infra() as infra,
+        mail_sink_process() as sink,
         Platform(infra, services=("membership", "notifications"), base_port=8201, log_level="WARNING") as platform,
     ):
-        uvloop.run(measure(platform, args.rate, args.admissions, args.warmup, args.warm_max_s))
+        uvloop.run(measure(platform, args.rate, args.admissions, args.warmup, args.warm_max_s, sink))
 
 
 if __name__ == "__main__":

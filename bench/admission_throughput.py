@@ -25,6 +25,7 @@ from flow import (
     connections_opened,
     create_applications,
     machine_speed,
+    mail_sink_process,
     welcomes_committed,
 )
 from fresh import fresh_infra
@@ -104,6 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     with (
         fresh_infra() as infra,
+        mail_sink_process(),  # out of this process: its CPU is not the platform's, and not the load generator's
         Platform(infra, services=("membership", "notifications"), base_port=8301, log_level="WARNING") as platform,
     ):
         uvloop.run(measure(platform, args.concurrency, args.seconds, args.warmup))

@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import uvloop
 from admission_latency import enable_commit_timestamps, percentile, report
-from flow import machine_speed
+from flow import machine_speed, mail_sink_process
 from fresh import fresh_infra
 from lean_http import LeanHttp
 from npd_devstack.platform import Platform
@@ -257,7 +257,11 @@ def main() -> None:
         asyncio.run(enable_commit_timestamps(infra))
         infra.postgres.stop()
         infra.postgres.start()
-        with Platform(infra, services=SERVICES, base_port=BASE_PORT, log_level="WARNING", start_infra=False) as p:
+        # The SMTP sink in a process of its own: in this one it would parse mails on the load generator's time.
+        with (
+            mail_sink_process(),
+            Platform(infra, services=SERVICES, base_port=BASE_PORT, log_level="WARNING", start_infra=False) as p,
+        ):
             uvloop.run(measure(p, args.rate, args.seconds, args.warmup))
 
 
