@@ -10,9 +10,10 @@ threads are still busy for 60-100 s at 100/s, a start-up cost no long-running br
 at a steady rate and counts the CPU time (utime + stime) of membership, notifications, the Kafka broker,
 this PostgreSQL cluster's backends (reaped ones included) and the load generator, from the first
 admission until the last welcome is committed. The SMTP sink the mails go to runs as a process of its own;
-its CPU is shown apart and left out of the total: it stands for the mail server, not for our work. Baseline in the same run: a bare one-route FastAPI app
-under uvicorn answering the same number of requests at the same rate from the same client (its CPU plus
-the load generator's). The platform's idle CPU is measured meanwhile.
+its CPU is shown apart and left out of the total: it stands for the mail server, not for our work.
+Baseline in the same run: a bare one-route FastAPI app under uvicorn answering the same number of requests
+at the same rate from the same client (its CPU plus the load generator's). The platform's idle CPU is
+measured meanwhile.
 """
 
 import argparse
