@@ -140,6 +140,55 @@ async def test_messages_of_several_audience_shapes_in_one_call_each_reach_their_
         assert await fan_out_all(session, notices) == (0, 0)
 
 
+async def test_the_rows_of_each_message_grow_from_its_own_digits_and_never_collide(kit: Any) -> None:
+    """Inbox items and mails are numbered under a prefix of their message's id (decision 128): each index on
+    them grows at one end, two messages to the same people never collide, and a replay writes nothing."""
+    org, _ = await kit.organisation(3)
+
+    def message(title: str) -> Message:
+        return Message(
+            id=uuid4(),
+            source_event_id=f"test:{uuid4()}",
+            rule="announcement",
+            category=Category.ANNOUNCEMENTS,
+            title_nl=title,
+            body_nl=title,
+            title_en=title,
+            body_en=title,
+            occurred_at=datetime.now(UTC),
+        )
+
+    first, second = message("een"), message("twee")
+    notices = [(first, Audience(organisation=org)), (second, Audience(organisation=org))]
+    async with kit.app.state.sessions() as session, session.begin():
+        assert await fan_out_all(session, notices) == (6, 6)
+    for m in (first, second):
+        inbox = await kit.rows("SELECT id FROM notifications WHERE message_id = :m", m=m.id)
+        mails = await kit.rows("SELECT id FROM deliveries WHERE message_id = :m AND channel = 'email'", m=m.id)
+        assert len({r["id"] for r in inbox}) == len({r["id"] for r in mails}) == 3
+        assert all(UUID(str(r["id"])).hex.startswith(m.id.hex[:20]) for r in inbox)
+        assert all(UUID(str(r["id"])).hex.startswith(m.id.hex[12:]) for r in mails)
+    async with kit.app.state.sessions() as session, session.begin():
+        assert await fan_out_all(session, notices) == (0, 0)
+
+
+async def test_a_long_run_names_every_organisation_and_person_it_points_at(kit: Any) -> None:
+    """The names of a long run come from one statement joined on the ids (decision 128): every one of 60
+    welcomes names its own organisation (non-ASCII names intact through the JSON batch), none another's."""
+    orgs = [(uuid4(), f"Gemeente Súdwest-Fryslân {i:02d} “Lang”") for i in range(60)]
+    events = [joined(org, f"c-long-{org.hex[:8]}", name) for org, name in orgs]
+    await run(kit, events)
+    rows = await kit.rows(
+        "SELECT m.source_event_id, m.body_nl FROM messages m WHERE m.rule = 'member_joined.board' "
+        "AND m.source_event_id = ANY(:events)",
+        events=[e.id for e in events],
+    )
+    bodies = {r["source_event_id"]: r["body_nl"] for r in rows}
+    assert len(bodies) == 60
+    for event, (_, name) in zip(events, orgs, strict=True):
+        assert bodies[event.id].startswith(name + " "), (name, bodies[event.id])
+
+
 async def test_a_run_of_events_calls_only_the_subscriptions_that_want_each_one(kit: Any, receiver: Any) -> None:
     ours, theirs = uuid4(), uuid4()
     subscription = uuid4()
