@@ -54,7 +54,7 @@ BENCHES = (
     Bench("http", "http_write_read.py", ("--concurrency", "8", "--seconds", "5", "--meetings", "5000",
                                          "--people", "20000"),
           "HTTP write and read against bare asyncpg / a bare endpoint"),
-    Bench("consumer", "consumer_throughput.py", ("--events", "5000"), "idempotent consumer vs plain aiokafka"),
+    Bench("consumer", "consumer_throughput.py", ("--events", "20000"), "idempotent consumer vs plain aiokafka"),
     Bench("relay", "relay_throughput.py", ("--events", "20000", "--rounds", "2"), "outbox relay vs plain producer"),
     Bench("memory", "idle_memory.py", ("--settle", "5", "--load", "10"), "RSS of each service idle and loaded"),
     Bench("cpu", "admission_cpu.py", ("--rate", "100", "--admissions", "1000", "--warmup", "500",
