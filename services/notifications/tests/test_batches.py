@@ -46,6 +46,20 @@ def joined(org: UUID, contact: str, name: str) -> Envelope[Any]:
     )
 
 
+def announcement(title: str) -> Message:
+    return Message(
+        id=uuid4(),
+        source_event_id=f"test:{uuid4()}",
+        rule="announcement",
+        category=Category.ANNOUNCEMENTS,
+        title_nl=title,
+        body_nl=title,
+        title_en=title,
+        body_en=title,
+        occurred_at=datetime.now(UTC),
+    )
+
+
 async def test_a_run_of_admissions_welcomes_each_organisation_in_its_own_words_and_only_its_people(kit: Any) -> None:
     orgs = []
     for i, language in enumerate(("nl", "en", "nl")):
@@ -99,20 +113,7 @@ async def test_messages_of_several_audience_shapes_in_one_call_each_reach_their_
         PersonJoinedGroup(group_id=group.group_id, person_id=member, role=GroupRole.MEMBER, joined_at=datetime.now(UTC))
     )
 
-    def message(title: str) -> Message:
-        return Message(
-            id=uuid4(),
-            source_event_id=f"test:{uuid4()}",
-            rule="announcement",
-            category=Category.ANNOUNCEMENTS,
-            title_nl=title,
-            body_nl=title,
-            title_en=title,
-            body_en=title,
-            occurred_at=datetime.now(UTC),
-        )
-
-    to_org, to_group, to_two = message("org"), message("group"), message("two")
+    to_org, to_group, to_two = announcement("org"), announcement("group"), announcement("two")
     named = (people[0][0], others[1][0])
     notices = [
         (to_org, Audience(organisation=org)),
@@ -145,20 +146,7 @@ async def test_the_rows_of_each_message_grow_from_its_own_digits_and_never_colli
     them grows at one end, two messages to the same people never collide, and a replay writes nothing."""
     org, _ = await kit.organisation(3)
 
-    def message(title: str) -> Message:
-        return Message(
-            id=uuid4(),
-            source_event_id=f"test:{uuid4()}",
-            rule="announcement",
-            category=Category.ANNOUNCEMENTS,
-            title_nl=title,
-            body_nl=title,
-            title_en=title,
-            body_en=title,
-            occurred_at=datetime.now(UTC),
-        )
-
-    first, second = message("een"), message("twee")
+    first, second = announcement("een"), announcement("twee")
     notices = [(first, Audience(organisation=org)), (second, Audience(organisation=org))]
     async with kit.app.state.sessions() as session, session.begin():
         assert await fan_out_all(session, notices) == (6, 6)
