@@ -145,7 +145,6 @@ async def test_the_rows_of_each_message_grow_from_its_own_digits_and_never_colli
     """Inbox items and mails are numbered under a prefix of their message's id (decision 128): each index on
     them grows at one end, two messages to the same people never collide, and a replay writes nothing."""
     org, _ = await kit.organisation(3)
-
     first, second = announcement("een"), announcement("twee")
     notices = [(first, Audience(organisation=org)), (second, Audience(organisation=org))]
     async with kit.app.state.sessions() as session, session.begin():
@@ -160,7 +159,7 @@ async def test_the_rows_of_each_message_grow_from_its_own_digits_and_never_colli
         assert await fan_out_all(session, notices) == (0, 0)
 
 
-async def test_a_long_run_names_every_organisation_and_person_it_points_at(kit: Any) -> None:
+async def test_a_long_run_names_every_organisation_it_points_at(kit: Any) -> None:
     """The names of a long run come from one statement joined on the ids (decision 128): every one of 60
     welcomes names its own organisation (non-ASCII names intact through the JSON batch), none another's."""
     orgs = [(uuid4(), f"Gemeente Súdwest-Fryslân {i:02d} “Lang”") for i in range(60)]
