@@ -24,8 +24,8 @@ from npd_contracts import (
 )
 from npd_contracts import GroupRole as ContractGroupRole
 from npd_contracts import Role as ContractRole
-from npd_runtime import Access, GroupRole, Role, ServiceSettings, ServiceSpec, load_access
-from npd_runtime.access import ACCESS_HANDLERS, with_access_handlers
+from npd_runtime import Access, GroupRole, Reads, Role, ServiceSettings, ServiceSpec, load_access
+from npd_runtime.access import ACCESS, ACCESS_HANDLERS, with_access_handlers
 from npd_runtime.auth import Principals
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -173,9 +173,10 @@ async def test_a_services_own_handler_of_a_person_event_runs_after_the_read_mode
 
 
 @pytest_asyncio.fixture
-async def events_db(service_database: Callable[[str], str]) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(service_database("events"))
-    yield engine
+async def events_db(service_database: Callable[[str], str]) -> AsyncIterator[tuple[AsyncEngine, Reads]]:
+    engine, reads = create_async_engine(service_database("events")), Reads(service_database("events"))
+    yield engine, reads
+    await reads.close()
     await engine.dispose()
 
 
@@ -185,9 +186,9 @@ async def grant_member(sessions: async_sessionmaker[AsyncSession], who: str, min
         await handle(session, granted(who, ContractRole.MEMBER, org, minutes))
 
 
-async def test_a_principal_is_kept_for_its_ttl_and_then_loaded_again(events_db: AsyncEngine) -> None:
-    sessions = async_sessionmaker(events_db)
-    principals, who = Principals(load_access, sessions, ttl_s=0.5), person()
+async def test_a_principal_is_kept_for_its_ttl_and_then_loaded_again(events_db: tuple[AsyncEngine, Reads]) -> None:
+    sessions = async_sessionmaker(events_db[0])
+    principals, who = Principals(ACCESS, events_db[1], ttl_s=0.5), person()
     assert not (await principals.of(who)).in_network
     await grant_member(sessions, who, 1)
     assert not (await principals.of(who)).in_network  # still the one kept
@@ -195,9 +196,9 @@ async def test_a_principal_is_kept_for_its_ttl_and_then_loaded_again(events_db: 
     assert (await principals.of(who)).roles == {Role.MEMBER}
 
 
-async def test_with_a_ttl_of_zero_every_call_sees_the_latest_roles(events_db: AsyncEngine) -> None:
-    sessions = async_sessionmaker(events_db)
-    principals, who = Principals(load_access, sessions, ttl_s=0), person()
+async def test_with_a_ttl_of_zero_every_call_sees_the_latest_roles(events_db: tuple[AsyncEngine, Reads]) -> None:
+    sessions = async_sessionmaker(events_db[0])
+    principals, who = Principals(ACCESS, events_db[1], ttl_s=0), person()
     assert not (await principals.of(who)).in_network
     await grant_member(sessions, who, 1)
     assert (await principals.of(who)).roles == {Role.MEMBER}

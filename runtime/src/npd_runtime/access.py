@@ -7,9 +7,8 @@ own time), so a late or replayed grant never brings back a role that was revoked
 leaves a row with `held` false, and a person who left or was erased leaves only their id and when.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-from uuid import UUID
 
 from npd_contracts import (
     Envelope,
@@ -26,8 +25,9 @@ from npd_contracts import (
 from sqlalchemy import Boolean, Column, DateTime, MetaData, PrimaryKeyConstraint, String, Table, Uuid, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from npd_runtime.auth import Access, GroupRole, Role
+from npd_runtime.auth import Access, access_of
 from npd_runtime.consumer import Handler
+from npd_runtime.reads import Query
 
 PEOPLE, ROLES, GROUP_MEMBERS = "access_people", "access_roles", "access_group_members"
 
@@ -76,29 +76,13 @@ _LOAD = text(
 )
 
 
+ACCESS = Query(_LOAD)
+"""The access query of a service that keeps this read model (ServiceSpec.access, Principals)."""
+
+
 async def load_access(session: AsyncSession, person_id: str) -> Access:
-    """The AccessSource of a service that keeps this read model."""
+    """A person's access as the session sees it: inside a transaction, with what it has written."""
     return access_of(await session.execute(_LOAD, {"person_id": person_id}))
-
-
-def access_of(rows: Iterable[Any]) -> Access:
-    """Access from `(kind, id, role)` rows: ('person', organisation id, None), ('role', organisation id, role),
-    ('group', group id, group role). Roles this runtime does not know yet are ignored, not trusted."""
-    person_org: UUID | None = None
-    role_org: UUID | None = None
-    known_person = False
-    roles: set[Role] = set()
-    groups: dict[UUID, GroupRole] = {}
-    for kind, ref, role in rows:
-        if kind == "person":
-            known_person, person_org = True, UUID(ref) if ref else None
-        elif kind == "role" and role in Role._value2member_map_:
-            roles.add(Role(role))
-            role_org = role_org or (UUID(ref) if ref else None)
-        elif kind == "group" and role in GroupRole._value2member_map_:
-            groups[UUID(ref)] = GroupRole(role)
-    # A role granted before the person's registration arrived still names their organisation.
-    return Access(person_org if known_person else role_org, frozenset(roles), groups)
 
 
 # -- handlers ------------------------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from faststream.specification import AsyncAPI
 from npd_contracts import EventData
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from npd_runtime.access import load_access, with_access_handlers
+from npd_runtime.access import ACCESS, with_access_handlers
 from npd_runtime.asyncapi import asyncapi_routes, describe_channels
-from npd_runtime.auth import AccessSource, Principals, TokenVerifier
+from npd_runtime.auth import Principals, TokenVerifier
 from npd_runtime.consumer import Handler
-from npd_runtime.db import create_engine, create_read_sessions, create_sessions
+from npd_runtime.db import create_engine, create_sessions
 from npd_runtime.edge import Edge
 from npd_runtime.http import operations
 from npd_runtime.kafka import create_broker
@@ -27,6 +27,7 @@ from npd_runtime.messaging import Messaging
 from npd_runtime.metrics import ServiceMetrics
 from npd_runtime.outbox import Publisher
 from npd_runtime.problems import Problems, install_problem_handlers
+from npd_runtime.reads import Query, Reads
 from npd_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,9 @@ class ServiceSpec:
     `handlers`: the events it consumes and the function that handles each (its consumer group is `name`).
     `publishes`: the events it may write to its outbox; writing any other fails.
     `problems`: its errors and their HTTP meaning, so routes need no try/except.
-    `access`: where it reads what a caller may do; None means the runtime's read model of membership's
-    person events (npd_runtime.access), whose handlers then join the service's own.
+    `access`: the query of what a caller may do, `(kind, id, role)` rows of one `person_id` (see access_of);
+    None means the runtime's read model of membership's person events (npd_runtime.access), whose handlers
+    then join the service's own.
     `anonymous`: path prefixes under /v1 that need no bearer token (public listings, secret-URL feeds).
     `on_start`: work done once, in a transaction, as soon as the database answers (start-up is not held up
     while it does not); the service is ready only after it.
@@ -54,7 +56,7 @@ class ServiceSpec:
     handlers: Mapping[type[EventData], Handler] = field(default_factory=dict)
     publishes: Sequence[type[EventData]] = ()
     problems: Problems = field(default_factory=dict)
-    access: AccessSource | None = None
+    access: Query | None = None
     on_start: Callable[[AsyncSession], Awaitable[None]] | None = None
     # Path prefixes under /v1 served without a bearer token: their routes must not ask for a principal.
     anonymous: Sequence[str] = ()
@@ -80,6 +82,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     handlers = spec.consumes
     messaging = Messaging(name=spec.name, settings=settings, sessions=sessions, metrics=metrics, handlers=handlers)
     start_up = StartUp(spec.on_start, sessions)
+    reads = Reads(settings.database_url, size=settings.read_pool_size)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,6 +100,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         finally:
             await start_up.stop()
             await messaging.stop()
+            await reads.close()
             await engine.dispose()
             log.info("%s stopped", spec.name)
 
@@ -104,11 +108,11 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
-    app.state.read_sessions = read_sessions = create_read_sessions(engine)
+    app.state.reads = reads
     app.state.messaging = messaging
     app.state.metrics = metrics
     app.state.start_up = start_up
-    app.state.principals = Principals(spec.access or load_access, read_sessions, ttl_s=settings.access_cache_ttl_s)
+    app.state.principals = Principals(spec.access or ACCESS, reads, ttl_s=settings.access_cache_ttl_s)
     verifier = TokenVerifier(
         issuer=settings.oidc_issuer, audience=settings.oidc_audience, jwks_url=settings.oidc_jwks_url
     )

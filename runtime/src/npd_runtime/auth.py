@@ -7,20 +7,20 @@ at the token's expiry. A token's `roles` and `org_id` claims are ignored (docs/d
 """
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
 from npd_runtime.jwks import KeySet, KeysUnavailable
 from npd_runtime.problems import Forbidden, Problem
+from npd_runtime.reads import Query, Reads
 
 ALGORITHMS = ["RS256", "ES256"]
 # Clients reuse one access token for many calls; verifying its RSA signature each time is the costliest
@@ -62,9 +62,24 @@ class Access:
     groups: Mapping[UUID, GroupRole] = field(default_factory=dict)
 
 
-AccessSource = Callable[[AsyncSession, str], Awaitable[Access]]
-"""`async def load(session, person_id) -> Access`: ONE statement; the session is a read session in autocommit
-(npd_runtime.db.create_read_sessions), so the statement is its own transaction."""
+def access_of(rows: Iterable[Any]) -> Access:
+    """Access from `(kind, id, role)` rows: ('person', organisation id, None), ('role', organisation id, role),
+    ('group', group id, group role). Roles this runtime does not know yet are ignored, not trusted."""
+    person_org: UUID | None = None
+    role_org: UUID | None = None
+    known_person = False
+    roles: set[Role] = set()
+    groups: dict[UUID, GroupRole] = {}
+    for kind, ref, role in rows:
+        if kind == "person":
+            known_person, person_org = True, UUID(ref) if ref else None
+        elif kind == "role" and role in Role._value2member_map_:
+            roles.add(Role(role))
+            role_org = role_org or (UUID(ref) if ref else None)
+        elif kind == "group" and role in GroupRole._value2member_map_:
+            groups[UUID(ref)] = GroupRole(role)
+    # A role granted before the person's registration arrived still names their organisation.
+    return Access(person_org if known_person else role_org, frozenset(roles), groups)
 
 
 @dataclass(frozen=True)
@@ -99,15 +114,15 @@ class Principal:
 
 
 class Principals:
-    """Principals built from an access source, each load one statement in autocommit (a read session: no BEGIN
-    and COMMIT round trips around it).
+    """Principals built from the service's access query (`(kind, id, role)` rows of one person, read by
+    `access_of`), each load one statement on the service's Reads: no session, no BEGIN and COMMIT around it.
 
     A busy client would otherwise cost a query per request; its access is kept `ttl_s` seconds (0: never
     kept), which bounds how long a revoked role still works in this process.
     """
 
-    def __init__(self, source: AccessSource, sessions: async_sessionmaker[AsyncSession], *, ttl_s: float = 1.0) -> None:
-        self.source, self.sessions, self.ttl_s = source, sessions, ttl_s
+    def __init__(self, query: Query, reads: Reads, *, ttl_s: float = 1.0) -> None:
+        self.query, self.reads, self.ttl_s = query, reads, ttl_s
         self._kept: dict[str, tuple[float, Principal]] = {}  # person -> (kept until, principal)
 
     async def of(self, person_id: str) -> Principal:
@@ -115,8 +130,7 @@ class Principals:
         kept = self._kept.get(person_id)
         if kept is not None and kept[0] > now:
             return kept[1]
-        async with self.sessions() as session:
-            access = await self.source(session, person_id)
+        access = access_of(await self.reads.records(self.query, person_id=person_id))
         principal = Principal(person_id, access.org_id, access.roles, access.groups)
         if self.ttl_s > 0:
             if len(self._kept) >= _CACHE_SIZE:

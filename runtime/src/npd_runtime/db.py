@@ -86,36 +86,10 @@ def create_sessions(engine: AsyncEngine, info: dict[str, Any] | None = None) -> 
     return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
-READ_ONLY = "npd_read_only"  # session.info key of a read session (create_read_sessions)
-
-
-class WriteInReadSession(RuntimeError):
-    """A write through a read session: in autocommit, each statement would commit on its own."""
-
-
-def create_read_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for reads of ONE statement, on the same pool, in autocommit: PostgreSQL runs a lone statement
-    in a transaction of its own anyway (one snapshot), so the BEGIN and COMMIT round trips of an explicit
-    transaction buy nothing there, and on these machines each round trip costs more CPU than the read's own
-    SQL (docs/decisions.md 120). Several statements that must agree with one another (a count and its page,
-    a check and a write) need SessionDep's transaction instead. Entity refuses writes through these sessions,
-    and no event can be published through them (they carry no Publisher)."""
-    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return async_sessionmaker(autocommit, expire_on_commit=False, info={READ_ONLY: True})
-
-
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     async with sessions() as session:
         yield session
 
 
-async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.read_sessions
-    async with sessions() as session:
-        yield session
-
-
 SessionDep = Annotated[AsyncSession, Depends(_session)]
-ReadSessionDep = Annotated[AsyncSession, Depends(_read_session)]
-"""A session for a route that reads with one statement (create_read_sessions); `session.begin()` is harmless."""

@@ -7,7 +7,7 @@ frozen and the service decides what is written when.
 """
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -32,7 +32,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from npd_runtime.db import READ_ONLY, WriteInReadSession
 from npd_runtime.outbox import outbox_params, with_outbox_rows
 
 T = TypeVar("T")
@@ -97,7 +96,11 @@ class Entity(Generic[T]):
         self._updates: dict[tuple[Any, ...], Update | Insert] = {}
 
     def load(self, row: Any) -> T:
-        values = row._mapping
+        """The object of a SQLAlchemy row (a session's result)."""
+        return self.of(row._mapping)
+
+    def of(self, values: Mapping[str, Any]) -> T:
+        """The object of column values by name (a row of `Reads.rows`, say)."""
         return self.cls(**{name: values[name] for name in self.fields})
 
     def values(self, obj: T, *only: str) -> dict[str, Any]:
@@ -126,7 +129,6 @@ class Entity(Generic[T]):
 
     async def insert(self, session: AsyncSession, objs: Iterable[T], *, events: Sequence[EventData] = ()) -> None:
         """Insert every object in one statement; with `events`, their outbox rows in the same statement."""
-        _writable(session)
         rows = [self.values(obj) for obj in objs]
         if not events:
             if rows:
@@ -138,7 +140,6 @@ class Entity(Generic[T]):
     async def insert_new(self, session: AsyncSession, obj: T) -> bool:
         """Insert `obj` unless a row with its key exists (then False, and nothing written). A concurrent insert
         of the same key makes this wait for it to commit, then answer False: no error, no savepoint."""
-        _writable(session)
         return (await session.execute(self._insert_new, self.values(obj))).first() is not None
 
     def _insert_with_events(self, rows: int, events: int) -> Insert:
@@ -164,7 +165,6 @@ class Entity(Generic[T]):
         A column whose table gives it an `onupdate` (an `updated_at = now()`, say) is set as well, by the
         statement. An SQL expression in `extra` makes a statement for this call only.
         """
-        _writable(session)
         key = tuple(getattr(obj, column.name) for column in self._key)
         values = self.values(obj, *fields) | extra
         outbox = outbox_params(session, events) if events else {}
@@ -184,11 +184,6 @@ class Entity(Generic[T]):
             # Bounded: one statement per combination of changed fields and event count the use cases make.
             self._updates[(names, events)] = stmt
         return stmt
-
-
-def _writable(session: AsyncSession) -> None:
-    if session.info.get(READ_ONLY):
-        raise WriteInReadSession("a read session (autocommit, one statement) cannot write; use SessionDep's")
 
 
 def changed_fields(before: Any, after: Any) -> Sequence[str]:

@@ -53,3 +53,6 @@ class ServiceSettings(KafkaSettings):
     # How long a caller's roles and groups are kept in the process between loads: at most this long does
     # a revoked role still work here (after its event arrived); 0 loads them on every request.
     access_cache_ttl_s: float = Field(1.0, ge=0, le=60)
+    # Connections of the pool for one-statement reads (npd_runtime.reads), beside the engine's 20: opened
+    # when first needed, read-only.
+    read_pool_size: int = Field(10, ge=1, le=100)

@@ -4,7 +4,7 @@ model follows), and the network admins membership starts with.
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from npd_runtime import Access, access_of
+from npd_runtime import Query
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,9 +23,8 @@ _LOAD = text(
 )
 
 
-async def load_access(session: AsyncSession, person_id: str) -> Access:
-    """Membership's AccessSource."""
-    return access_of(await session.execute(_LOAD, {"person_id": person_id}))
+ACCESS = Query(_LOAD)
+"""Membership's access query (ServiceSpec.access)."""
 
 
 def network_admins(subjects: Sequence[str]) -> Callable[[AsyncSession], Awaitable[None]]:

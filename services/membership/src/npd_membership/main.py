@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from npd_contracts import EVENT_TYPES
 from npd_runtime import ServiceSpec, create_service_app
 
-from npd_membership.access import load_access, network_admins
+from npd_membership.access import ACCESS, network_admins
 from npd_membership.config import MembershipSettings, get_settings
 from npd_membership.directory import api as directory
 from npd_membership.groups import api as groups
@@ -36,7 +36,7 @@ def spec(settings: MembershipSettings) -> ServiceSpec:
         routers=ROUTERS,
         publishes=PUBLISHES,
         problems=PROBLEMS,
-        access=load_access,
+        access=ACCESS,
         on_start=network_admins(settings.network_admins),
         anonymous=ANONYMOUS,
     )

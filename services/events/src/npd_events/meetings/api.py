@@ -16,7 +16,7 @@ from npd_runtime import (
     PrincipalDep,
     Problems,
     ProblemType,
-    ReadSessionDep,
+    ReadsDep,
     SessionDep,
     require_network,
 )
@@ -84,7 +84,10 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 async def _view(session: AsyncSession, meeting_id: UUID, principal: Principal) -> MeetingPublic:
-    view = await queries.meeting_view(session, meeting_id)
+    return _visible(await queries.meeting_view(session, meeting_id), meeting_id, principal)
+
+
+def _visible(view: queries.MeetingView | None, meeting_id: UUID, principal: Principal) -> MeetingPublic:
     if view is None or not access.may_see(principal, view.meeting):
         raise service.MeetingNotFound(meeting_id)
     return MeetingPublic.of(view.meeting, view.taken, view.waitlisted, view.chair)
@@ -124,10 +127,10 @@ async def list_meetings(
 
 
 @router.get("/v1/meetings/{meeting_id}", responses=READ)
-async def get_meeting(meeting_id: UUID, principal: PrincipalDep, session: ReadSessionDep) -> MeetingPublic:
+async def get_meeting(meeting_id: UUID, principal: PrincipalDep, reads: ReadsDep) -> MeetingPublic:
     """One meeting, with its places taken, its waitlist and its guest chair."""
-    # One statement (the meeting and its counts together): autocommit, no BEGIN and COMMIT round trips.
-    return await _view(session, meeting_id, principal)
+    # One statement (the meeting and its counts together): no session, no BEGIN and COMMIT (decision 130).
+    return _visible(await queries.read_meeting_view(reads, meeting_id), meeting_id, principal)
 
 
 @router.put("/v1/meetings/{meeting_id}", responses=WRITE)
