@@ -95,6 +95,30 @@ def expected_topics() -> dict[str, int]:
     return dict(topic_specs())
 
 
+def connections_per_replica(container: Doc) -> int:
+    """PostgreSQL connections one replica may hold: the engine's pool, the pool for reads (its size from the
+    container's environment, else the runtime's default) and the relay's one connection."""
+    engine_pool, read_pool = 20, 10
+    try:
+        import inspect
+
+        from npd_runtime.db import create_engine
+        from npd_runtime.settings import ServiceSettings
+    except ImportError:
+        pass
+    else:
+        engine_pool = inspect.signature(create_engine).parameters["pool_size"].default
+        read_pool = ServiceSettings.model_fields["read_pool_size"].default
+    for env in container.get("env", []):
+        if env.get("name", "").endswith("_READ_POOL_SIZE") and "value" in env:
+            read_pool = int(env["value"])
+    return engine_pool + read_pool + 1
+
+
+# Connections a database keeps for the migration Job, operators and CloudNativePG's own.
+SPARE_CONNECTIONS = 20
+
+
 # The user an operator runs `npd-dlq` (list, replay) as: it reads every dead-letter topic and writes back
 # to the original topics, with no consumer group (the tool reads without one and commits nothing).
 OPERATOR_USER = "npd-operator"
@@ -389,10 +413,19 @@ def check_service(name: str, docs: list[Doc]) -> list[str]:
     # Past the partitions of the busiest topic, a replica would get none of them (a topic with few
     # partitions carries little: decision 129).
     partitions = max(expected_topics().values())
+    cluster = by_name(docs, "Cluster").get(f"{name}-db")
+    limit = cluster and cluster["spec"].get("postgresql", {}).get("parameters", {}).get("max_connections")
     for a in autoscalers:
         high = a["spec"].get("maxReplicas", a["spec"].get("maxReplicaCount", 0))
         if high > partitions:
             problems.append(f"{name}: scales to {high} replicas, past the {partitions} partitions of the busiest topic")
+        # Every replica at its pools' full size, with room for the migration Job and operators.
+        needed = high * connections_per_replica(container) + SPARE_CONNECTIONS
+        if limit is not None and int(limit) < needed:
+            problems.append(
+                f"{name}: {name}-db allows {limit} connections; {high} replicas with full pools and the spare "
+                f"need {needed}"
+            )
     job = by_name(docs, "Job").get(f"{name}-migrate")
     command = job and job["spec"]["template"]["spec"]["containers"][0].get("command", [])
     if command != ["alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"]:

@@ -113,6 +113,16 @@ def test_a_service_running_as_root_fails(production: Docs) -> None:
     assert any("runAsNonRoot" in p for p in problems_of(broken(production, "Deployment", "membership", root)))
 
 
+def test_a_database_too_small_for_every_replica_at_full_pools_fails(production: Docs) -> None:
+    def larger_read_pool(d: dict[str, Any]) -> None:
+        d["spec"]["template"]["spec"]["containers"][0].setdefault("env", []).append(
+            {"name": "EVENTS_READ_POOL_SIZE", "value": "30"}
+        )
+
+    problems = problems_of(broken(production, "Deployment", "events", larger_read_pool))
+    assert "events: events-db allows 400 connections; 12 replicas with full pools and the spare need 632" in problems
+
+
 def test_a_topic_in_contracts_without_a_kafka_topic_fails(production: Docs) -> None:
     docs = [d for d in production if not (d["kind"] == "KafkaTopic" and d["metadata"]["name"] == "npd-events-meeting")]
     assert any(
