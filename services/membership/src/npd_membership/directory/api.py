@@ -5,7 +5,7 @@ function, within what each person allows. Who sees whom is decided in `service.v
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from npd_runtime import Forbidden, NotFound, Principal, PrincipalDep, Problems, Role, SessionDep, Text
+from npd_runtime import Forbidden, NotFound, Principal, PrincipalDep, Problems, ReadsDep, Role, SessionDep, Text
 
 from npd_membership.directory import service
 from npd_membership.directory.schemas import (
@@ -68,11 +68,9 @@ async def search_people(
 
 
 @router.get("/{person_id}", responses={404: {"description": "No such person, or not one the caller may see"}, **ERRORS})
-async def person_card(person_id: PersonId, principal: PrincipalDep, session: SessionDep) -> PersonCard:
+async def person_card(person_id: PersonId, principal: PrincipalDep, reads: ReadsDep) -> PersonCard:
     """One person's card: organisation, function, language, roles and groups; e-mail as in the list."""
-    viewer = _viewer(principal)
-    async with session.begin():
-        card = await service.card(session, viewer, person_id)
+    card = await service.card(reads, _viewer(principal), person_id)
     if card is None:
         # Someone the caller may not see is answered as someone who does not exist.
         raise NotFound("person", person_id)

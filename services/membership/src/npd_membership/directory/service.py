@@ -5,18 +5,22 @@ hides can never be read through the card. Pages are keyset pages over (name, id)
 last row of the previous one, so rows inserted meanwhile neither shift nor repeat what follows.
 """
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from npd_runtime import Query, Reads
 from sqlalchemy import (
     ARRAY,
     JSON,
     ColumnElement,
+    Select,
     String,
     and_,
     any_,
+    bindparam,
     exists,
     func,
     literal,
@@ -102,14 +106,22 @@ def _is(column: ColumnElement[Any], value: str) -> ColumnElement[bool]:
 def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     """Active people the viewer may find: `network` to everyone, `organisation` to their own organisation,
     `hidden` to their org's admins; everyone to network admins, and oneself always."""
+    org = None if viewer.organisation_id is None else literal(viewer.organisation_id, people.c.organisation_id.type)
+    return _visibility(viewer.network_admin, viewer.org_admin, literal(viewer.person_id, people.c.id.type), org)
+
+
+def _visibility(
+    network_admin: bool, org_admin: bool, viewer_id: ColumnElement[Any], viewer_org: ColumnElement[Any] | None
+) -> ColumnElement[bool]:
+    """visible_to's rule, with the viewer's id and organisation given as values or as parameters."""
     p = people.c
     active = _is(p.status, PersonStatus.ACTIVE)
-    if viewer.network_admin:
+    if network_admin:
         return active
-    allowed = [_is(p.visibility, Visibility.NETWORK), p.id == viewer.person_id]
-    if viewer.organisation_id is not None:
-        own = p.organisation_id == viewer.organisation_id
-        allowed.append(own if viewer.org_admin else and_(own, _is(p.visibility, Visibility.ORGANISATION)))
+    allowed = [_is(p.visibility, Visibility.NETWORK), p.id == viewer_id]
+    if viewer_org is not None:
+        own = p.organisation_id == viewer_org
+        allowed.append(own if org_admin else and_(own, _is(p.visibility, Visibility.ORGANISATION)))
     return and_(active, or_(*allowed))
 
 
@@ -174,9 +186,9 @@ _ENTRY = (
 _WITH_ORGANISATION = people.outerjoin(organisations, organisations.c.id == people.c.organisation_id)
 
 
-def _entry(viewer: Viewer, row: Any) -> Entry:
-    email = row.email if viewer.sees_contact(row.id, row.organisation_id) else None
-    return Entry(row.id, row.name, row.organisation_id, row.organisation_name, row.function_title, email)
+def _entry(viewer: Viewer, row: Mapping[Any, Any]) -> Entry:
+    email = row["email"] if viewer.sees_contact(row["id"], row["organisation_id"]) else None
+    return Entry(row["id"], row["name"], row["organisation_id"], row["organisation_name"], row["function_title"], email)
 
 
 def search_statement(
@@ -210,10 +222,15 @@ async def search(
     if filters.q:
         within = among((await session.execute(candidates_statement(filters.q))).scalars().all())
     rows = (await session.execute(search_statement(viewer, filters, after=after, limit=limit, within=within))).all()
-    return [_entry(viewer, row) for row in rows[:limit]], len(rows) > limit
+    return [_entry(viewer, row._mapping) for row in rows[:limit]], len(rows) > limit
 
 
 def card_statement(viewer: Viewer, person_id: str) -> Any:
+    """The statement that reads one card, the viewer's values written in (the benchmark's baseline)."""
+    return _card(visible_to(viewer), literal(person_id, people.c.id.type))
+
+
+def _card(visible: ColumnElement[bool], person_id: ColumnElement[Any]) -> Select[Any]:
     p, r, gm, g = people.c, person_roles.c, group_members.c, groups.c
     roles = (
         select(func.array_agg(aggregate_order_by(r.role, r.role), type_=ARRAY(String)))
@@ -228,14 +245,26 @@ def card_statement(viewer: Viewer, person_id: str) -> Any:
         .scalar_subquery()
     )
     columns = (*_ENTRY, p.language, roles.label("roles"), seats.label("groups"))
-    return select(*columns).select_from(_WITH_ORGANISATION).where(p.id == person_id, visible_to(viewer))
+    return select(*columns).select_from(_WITH_ORGANISATION).where(p.id == person_id, visible)
 
 
-async def card(session: AsyncSession, viewer: Viewer, person_id: str) -> Card | None:
+def _card_query(network_admin: bool, org_admin: bool, in_organisation: bool) -> Query:
+    viewer_org = bindparam("viewer_org", type_=people.c.organisation_id.type) if in_organisation else None
+    visible = _visibility(network_admin, org_admin, bindparam("viewer_id", type_=people.c.id.type), viewer_org)
+    return Query(_card(visible, bindparam("person_id", type_=people.c.id.type)))
+
+
+# The card's query for each kind of viewer (network admin, org admin, in an organisation), compiled once.
+_CARDS = {shape: _card_query(*shape) for shape in itertools.product((False, True), repeat=3)}
+
+
+async def card(reads: Reads, viewer: Viewer, person_id: str) -> Card | None:
     """One person's directory card, or None when there is no such active person or the viewer may not see
-    them (the caller cannot tell which)."""
-    row = (await session.execute(card_statement(viewer, person_id))).first()
+    them (the caller cannot tell which). One statement on the service's Reads (decision 130)."""
+    query = _CARDS[(viewer.network_admin, viewer.org_admin, viewer.organisation_id is not None)]
+    values = {"person_id": person_id, "viewer_id": viewer.person_id, "viewer_org": viewer.organisation_id}
+    row = await reads.first(query, **{name: values[name] for name in query.parameters})
     if row is None:
         return None
-    seats = tuple(GroupSeat(UUID(s["id"]), s["name"], s["kind"], s["role"]) for s in row.groups or ())
-    return Card(_entry(viewer, row), row.language, tuple(row.roles or ()), seats)
+    seats = tuple(GroupSeat(UUID(s["id"]), s["name"], s["kind"], s["role"]) for s in row["groups"] or ())
+    return Card(_entry(viewer, row), row["language"], tuple(row["roles"] or ()), seats)
