@@ -33,10 +33,14 @@ PASSING = {
     "connection lost": wrapped(ConnectionDoesNotExistError("connection was closed in the middle of operation")),
     "invalidated by the pool": wrapped(RuntimeError("?"), invalidated=True),
     "refused": ConnectionRefusedError("connection refused"),
+    # Raised by asyncpg itself, unwrapped: Reads (npd_runtime.reads) runs on asyncpg, not through SQLAlchemy.
+    "starting up, from asyncpg": CannotConnectNowError("the database system is starting up"),
+    "connection lost, from asyncpg": ConnectionDoesNotExistError("connection was closed in the middle of operation"),
 }
 NOT_PASSING = {
     "a unique violation (23505)": wrapped(UniqueViolationError("duplicate key value violates unique constraint")),
     "a bug": wrapped(ValueError("not the database's trouble")),
+    "a unique violation, from asyncpg": UniqueViolationError("duplicate key value violates unique constraint"),
 }
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -166,6 +167,9 @@ def install_problem_handlers(app: FastAPI, problems: Problems | None = None) -> 
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(DataError, _on_data_error)
     app.add_exception_handler(DBAPIError, _on_database_error)
+    # Reads (npd_runtime.reads) runs on asyncpg directly: its errors arrive without SQLAlchemy's wrapper.
+    app.add_exception_handler(asyncpg.PostgresError, _on_database_error)
+    app.add_exception_handler(asyncpg.InterfaceError, _on_database_error)
     for unavailable in UNAVAILABLE_ERRORS:  # passing trouble: 503 tells clients to retry
         app.add_exception_handler(unavailable, _on_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)
