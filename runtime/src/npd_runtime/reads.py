@@ -35,7 +35,6 @@ class Query:
     def __init__(self, statement: Select[Any] | TextClause) -> None:
         compiled = statement.compile(dialect=_DIALECT)
         self.sql = compiled.string
-        self.statement = statement
         self._arguments: list[tuple[str, Any, bool]] = []  # (name, bind processor, value fixed in the statement)
         self.parameters: set[str] = set()
         for name in compiled.positiontup or ():
@@ -107,7 +106,8 @@ class Reads:
             pool = asyncpg.create_pool(
                 **self._connect, min_size=0, max_size=self._size, init=_init, server_settings=self._settings
             )
-            await pool  # opens no connection (min_size 0), so nothing else can run in between
+            await pool
+            # Two first calls may both have come this far (opening awaits): the second pool is not kept.
             if self._pool is None:
                 self._pool = pool
             else:
